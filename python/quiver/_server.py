@@ -1,0 +1,92 @@
+"""Starting and stopping a local `quiver serve` for a session without a remote."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+
+def find_binary() -> str:
+    """Locates the quiver binary: $QUIVER_BINARY, the repository's bin/ (after `make demo`), PATH."""
+    env = os.environ.get("QUIVER_BINARY")
+    if env:
+        if not os.access(env, os.X_OK):
+            raise FileNotFoundError(f"QUIVER_BINARY={env} is not an executable file")
+        return env
+    here = Path(__file__).resolve()
+    for parent in here.parents[:4]:
+        candidate = parent / "bin" / "quiver"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which("quiver")
+    if found:
+        return found
+    raise FileNotFoundError(
+        "cannot find the quiver server binary: run `make demo` (or `make build`) in the Quiver "
+        "repository, set QUIVER_BINARY, or connect to a running server with "
+        "SparkSession.builder.remote('grpc://host:port')"
+    )
+
+
+class LocalServer:
+    """A `quiver serve` child process on 127.0.0.1, an ephemeral port and a random token.
+
+    The server exits when stop() is called, when this interpreter exits, or (through
+    --exit-with-parent) when this process dies without running atexit handlers.
+    """
+
+    def __init__(self, parallelism: int | None = None, extra_env: dict[str, str] | None = None):
+        self.token = secrets.token_hex(16)
+        self._dir = tempfile.mkdtemp(prefix="quiver-")
+        port_file = os.path.join(self._dir, "port")
+        self._log_path = os.path.join(self._dir, "server.log")
+        args = [find_binary(), "serve", "--addr", "127.0.0.1:0", "--port-file", port_file,
+                "--exit-with-parent", "--log-level", os.environ.get("QUIVER_LOG_LEVEL", "warn")]
+        if parallelism:
+            args += ["--parallelism", str(parallelism)]
+        env = dict(os.environ)
+        env["QUIVER_TOKEN"] = self.token
+        if extra_env:
+            env.update(extra_env)
+        self._log = open(self._log_path, "wb")
+        self.process = subprocess.Popen(args, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while not os.path.exists(port_file):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the local Quiver server exited with status {self.process.returncode}: {self.log_tail()}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the local Quiver server did not start within 30 s: {self.log_tail()}")
+            time.sleep(0.01)
+        with open(port_file) as f:
+            self.address = f.read().strip()
+        self.url = f"grpc://{self.address}"
+        atexit.register(self.stop)
+
+    def log_tail(self, n: int = 4000) -> str:
+        try:
+            with open(self._log_path, "rb") as f:
+                return f.read()[-n:].decode(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 10.0) -> None:
+        proc = self.process
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if not self._log.closed:
+            self._log.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+        atexit.unregister(self.stop)
