@@ -72,16 +72,22 @@ func Eval(ec *EvalContext, e logical.Expr, batch arrow.RecordBatch) (compute.Dat
 		}
 		return k(ec, x, args, batch.NumRows())
 	}
-	if ExprEvaluatorHook != nil {
-		if d, ok, err := ExprEvaluatorHook(ec, e, batch); ok || err != nil {
+	for _, ev := range exprEvaluators {
+		if d, ok, err := ev(ec, e, batch); ok || err != nil {
 			return d, err
 		}
 	}
 	return nil, errkind.Internal("cannot evaluate %T (%s)", e, e.String())
 }
 
-// ExprEvaluatorHook evaluates expression kinds other packages add (UDF calls, ...).
-var ExprEvaluatorHook func(ec *EvalContext, e logical.Expr, batch arrow.RecordBatch) (compute.Datum, bool, error)
+// ExprEvaluator evaluates expression kinds added outside this file (UDF calls, ...); it reports
+// ok=false for kinds it does not handle.
+type ExprEvaluator func(ec *EvalContext, e logical.Expr, batch arrow.RecordBatch) (d compute.Datum, ok bool, err error)
+
+var exprEvaluators []ExprEvaluator
+
+// RegisterExprEvaluator adds an evaluator; call it from init.
+func RegisterExprEvaluator(f ExprEvaluator) { exprEvaluators = append(exprEvaluators, f) }
 
 // EvalArray evaluates and returns a full-length array, broadcasting scalars. Release it.
 func EvalArray(ec *EvalContext, e logical.Expr, batch arrow.RecordBatch) (arrow.Array, error) {

@@ -432,4 +432,3 @@ func (q *Query) partitionDone() {
 		q.Release()
 	}
 }
-

@@ -2,8 +2,8 @@ package flightserver
 
 import (
 	"context"
-	"sync/atomic"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 

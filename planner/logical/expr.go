@@ -58,14 +58,14 @@ type ColumnRef struct {
 	Metadata arrow.Metadata
 }
 
-func (c *ColumnRef) DataType() arrow.DataType     { return c.Type }
-func (c *ColumnRef) Nullable() bool               { return c.Null }
-func (c *ColumnRef) Children() []Expr             { return nil }
-func (c *ColumnRef) WithChildren(_ []Expr) Expr   { return c }
-func (c *ColumnRef) String() string               { return c.ColumnName }
-func (c *ColumnRef) Name() string                 { return c.ColumnName }
-func (c *ColumnRef) ID() ExprID                   { return c.AttrID }
-func (c *ColumnRef) ToAttribute() *ColumnRef      { return c }
+func (c *ColumnRef) DataType() arrow.DataType   { return c.Type }
+func (c *ColumnRef) Nullable() bool             { return c.Null }
+func (c *ColumnRef) Children() []Expr           { return nil }
+func (c *ColumnRef) WithChildren(_ []Expr) Expr { return c }
+func (c *ColumnRef) String() string             { return c.ColumnName }
+func (c *ColumnRef) Name() string               { return c.ColumnName }
+func (c *ColumnRef) ID() ExprID                 { return c.AttrID }
+func (c *ColumnRef) ToAttribute() *ColumnRef    { return c }
 func (c *ColumnRef) Field() arrow.Field {
 	return arrow.Field{Name: c.ColumnName, Type: c.Type, Nullable: c.Null, Metadata: c.Metadata}
 }

@@ -70,8 +70,8 @@ func (s *Scan) Output() []*ColumnRef {
 	}
 	return out
 }
-func (s *Scan) Children() []Plan               { return nil }
-func (s *Scan) WithChildren(_ []Plan) Plan     { return s }
+func (s *Scan) Children() []Plan           { return nil }
+func (s *Scan) WithChildren(_ []Plan) Plan { return s }
 func (s *Scan) Describe() string {
 	d := fmt.Sprintf("Scan %s [%s]", s.Source.Describe(), attrList(s.Output()))
 	if len(s.Filters) > 0 {
@@ -87,9 +87,9 @@ type Range struct {
 	Attribute        *ColumnRef
 }
 
-func (r *Range) Output() []*ColumnRef           { return []*ColumnRef{r.Attribute} }
-func (r *Range) Children() []Plan               { return nil }
-func (r *Range) WithChildren(_ []Plan) Plan     { return r }
+func (r *Range) Output() []*ColumnRef       { return []*ColumnRef{r.Attribute} }
+func (r *Range) Children() []Plan           { return nil }
+func (r *Range) WithChildren(_ []Plan) Plan { return r }
 func (r *Range) Describe() string {
 	return fmt.Sprintf("Range (%d, %d, step=%d, splits=%d)", r.Start, r.End, r.Step, r.NumPartitions)
 }

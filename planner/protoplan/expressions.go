@@ -27,16 +27,24 @@ func (c *Converter) Expressions(in []*pb.Expression) ([]logical.Expr, error) {
 	return out, nil
 }
 
-// ExpressionHook converts expression kinds this file does not know (windows, UDFs, lambdas).
-var ExpressionHook func(c *Converter, e *pb.Expression) (logical.Expr, bool, error)
+// ExpressionConverter converts expression kinds this file does not know (windows, UDFs,
+// lambdas); it reports ok=false for kinds it does not handle either.
+type ExpressionConverter func(c *Converter, e *pb.Expression) (x logical.Expr, ok bool, err error)
+
+var expressionConverters []ExpressionConverter
+
+// RegisterExpressionConverter adds a converter; files owning an expression kind call it from init.
+func RegisterExpressionConverter(f ExpressionConverter) {
+	expressionConverters = append(expressionConverters, f)
+}
 
 // Expression converts one proto expression to an unresolved logical expression.
 func (c *Converter) Expression(e *pb.Expression) (logical.Expr, error) {
 	if e == nil || e.ExprType == nil {
 		return nil, errkind.Invalid("malformed plan: an expression has no type set")
 	}
-	if ExpressionHook != nil {
-		if x, ok, err := ExpressionHook(c, e); ok || err != nil {
+	for _, conv := range expressionConverters {
+		if x, ok, err := conv(c, e); ok || err != nil {
 			return x, err
 		}
 	}
@@ -215,7 +223,7 @@ func decimalLiteral(d *pb.Expression_Literal_Decimal) (*logical.Literal, error) 
 }
 
 // ParseIdentifier splits a possibly qualified, possibly backtick-quoted name into parts:
-// "t.a" -> [t a], "`a.b`" -> [a.b], "`a``b`" -> [a`b].
+// "t.a" -> [t a], "`a.b`" -> [a.b], "`a“b`" -> [a`b].
 func ParseIdentifier(s string) ([]string, error) {
 	var parts []string
 	var cur strings.Builder

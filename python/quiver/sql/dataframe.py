@@ -179,6 +179,16 @@ class DataFrame:
     def toDF(self, *cols: str) -> "DataFrame":
         return self._derive(to_df=rel.ToDF(input=self._rel, column_names=list(cols)))
 
+    # -- aggregation: groupBy, agg, distinct, dropDuplicates, describe, na ---------------------
+
+    # -- joins, sorting, set operations, repartitioning, sampling, windows ---------------------
+
+    # -- caching: cache, persist, unpersist, checkpoint -----------------------------------------
+
+    # -- Python functions: mapInPandas, mapInArrow -----------------------------------------------
+
+    # -- writing: df.write ----------------------------------------------------------------------
+
     # -- actions -------------------------------------------------------------------------------
 
     def toArrow(self) -> pa.Table:

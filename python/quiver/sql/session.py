@@ -176,6 +176,10 @@ class SparkSession:
             s.pos_args.extend(_proto.literal(v) for v in args)
         return DataFrame(self, _proto.relation(sql=s))
 
+    # -- reading files: spark.read ----------------------------------------------------------------
+
+    # -- catalog and SQL: spark.catalog, spark.udf --------------------------------------------------
+
     # -- lifecycle -----------------------------------------------------------------------------
 
     def stop(self) -> None:
