@@ -135,21 +135,29 @@ func projectRelation(c *Converter, rel *pb.Relation) (logical.Plan, error) {
 	return c.Project(input, exprs)
 }
 
-// Project builds a projection; window functions and aggregates in it are planned by hooks other
-// files register (ProjectHook).
+// Project builds a projection. Projections holding window functions or aggregates are planned by
+// the ProjectPlanners other files register; the first that accepts the projection builds it.
 func (c *Converter) Project(input logical.Plan, exprs []logical.Expr) (logical.Plan, error) {
-	if ProjectHook != nil {
-		return ProjectHook(c, input, exprs)
-	}
 	named, err := c.A.ResolveNamedList(exprs, input)
 	if err != nil {
 		return nil, err
 	}
+	for _, planner := range projectPlanners {
+		if p, ok, err := planner(c, input, named); ok || err != nil {
+			return p, err
+		}
+	}
 	return &logical.Project{Input: input, Expressions: named}, nil
 }
 
-// ProjectHook replaces the default projection builder (for windows and aggregates in select).
-var ProjectHook func(c *Converter, input logical.Plan, exprs []logical.Expr) (logical.Plan, error)
+// ProjectPlanner plans a resolved projection that needs more than a Project node (aggregates in
+// a select become an Aggregate, window functions a Window); it reports ok=false otherwise.
+type ProjectPlanner func(c *Converter, input logical.Plan, named []logical.Named) (p logical.Plan, ok bool, err error)
+
+var projectPlanners []ProjectPlanner
+
+// RegisterProjectPlanner adds a project planner; call it from init.
+func RegisterProjectPlanner(f ProjectPlanner) { projectPlanners = append(projectPlanners, f) }
 
 func filterRelation(c *Converter, rel *pb.Relation) (logical.Plan, error) {
 	f := rel.GetFilter()
