@@ -23,7 +23,7 @@ func init() {
 	RegisterKernel("negative", unaryCompute("negate"))
 	RegisterKernel("negative_legacy", unaryCompute("negate_unchecked"))
 	for name, fn := range map[string]string{"eq": "equal", "lt": "less", "lte": "less_equal", "gt": "greater", "gte": "greater_equal"} {
-		RegisterKernel(name, binaryCompute(fn))
+		RegisterKernel(name, comparisonKernel(name, fn)) // NaN-aware for floats (kernels_arith.go)
 	}
 	RegisterKernel("and", binaryCompute("and_kleene"))
 	RegisterKernel("or", binaryCompute("or_kleene"))

@@ -72,6 +72,9 @@ func resolveArithmetic(a *Analyzer, name string, args []logical.Expr, _ bool) (l
 		}
 		result = wider
 	}
+	if isDecimal(result) { // exact decimal kernels on the operands' own scales (fn_arith.go)
+		return a.decimalArithmetic(op, args, result, a.arithmeticMode(), "")
+	}
 	var err error
 	if l, err = a.coerceTo(l, result); err != nil {
 		return nil, err
