@@ -22,6 +22,16 @@ var kernels = map[string]Kernel{}
 // RegisterKernel adds a kernel by the canonical function name the analyzer emits.
 func RegisterKernel(name string, k Kernel) { kernels[name] = k }
 
+// LazyKernel evaluates a call that decides itself which rows each argument is evaluated on:
+// CASE WHEN and coalesce evaluate a branch only on the rows that reach it, as Spark does, so
+// `when(x == 0, 0).otherwise(1 / x)` never divides by zero. The result is owned by the caller.
+type LazyKernel func(ec *EvalContext, call *logical.Call, batch arrow.RecordBatch) (compute.Datum, error)
+
+var lazyKernels = map[string]LazyKernel{}
+
+// RegisterLazyKernel adds a lazy kernel by canonical function name; call it from init.
+func RegisterLazyKernel(name string, k LazyKernel) { lazyKernels[name] = k }
+
 // EvalContext is what kernels need besides their arguments.
 type EvalContext struct {
 	Ctx  context.Context
@@ -51,6 +61,9 @@ func Eval(ec *EvalContext, e logical.Expr, batch arrow.RecordBatch) (compute.Dat
 		defer in.Release()
 		return CastDatum(ec, in, x.To, x.Mode, batch.NumRows())
 	case *logical.Call:
+		if lazy, ok := lazyKernels[x.Function]; ok {
+			return lazy(ec, x, batch)
+		}
 		k, ok := kernels[x.Function]
 		if !ok {
 			return nil, errkind.NotImplemented("function %s has no kernel yet", x.Function)

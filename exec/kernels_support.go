@@ -207,3 +207,75 @@ func datumOf(a arrow.Array) compute.Datum {
 	defer a.Release()
 	return compute.NewDatum(a)
 }
+
+// stringColumn reads a string array's offsets and bytes directly.
+type stringColumn struct {
+	offsets []int32
+	data    []byte
+	valid   bitmap
+}
+
+func stringsOf(a arrow.Array) stringColumn {
+	d := a.Data()
+	var offsets []int32
+	if buf := d.Buffers()[1]; buf != nil && buf.Len() > 0 {
+		offsets = arrow.GetData[int32](buf.Bytes())[d.Offset() : d.Offset()+d.Len()+1]
+	} else {
+		offsets = make([]int32, d.Len()+1)
+	}
+	var data []byte
+	if buf := d.Buffers()[2]; buf != nil {
+		data = buf.Bytes()
+	}
+	return stringColumn{offsets: offsets, data: data, valid: validityOf(a)}
+}
+
+func (s stringColumn) at(i int) []byte { return s.data[s.offsets[i]:s.offsets[i+1]] }
+
+// stringOutput builds a string array with offsets and bytes written directly.
+type stringOutput struct {
+	offsets []int32
+	data    []byte
+}
+
+func newStringOutput(n, sizeHint int) *stringOutput {
+	o := &stringOutput{offsets: make([]int32, 1, n+1), data: make([]byte, 0, sizeHint)}
+	return o
+}
+
+func (o *stringOutput) appendBytes(b []byte) {
+	o.data = append(o.data, b...)
+	o.offsets = append(o.offsets, int32(len(o.data)))
+}
+
+func (o *stringOutput) appendString(s string) {
+	o.data = append(o.data, s...)
+	o.offsets = append(o.offsets, int32(len(o.data)))
+}
+
+// appendEmpty ends a value without bytes (for nulls).
+func (o *stringOutput) appendEmpty() { o.offsets = append(o.offsets, int32(len(o.data))) }
+
+// finish copies the offsets and bytes into allocator buffers and builds the array (type t:
+// string or binary), taking validity.
+func (o *stringOutput) finish(mem memory.Allocator, t arrow.DataType, validity *validityBuilder) arrow.Array {
+	n := len(o.offsets) - 1
+	offsetBuf, offsets := newFixedBuffer[int32](mem, n+1)
+	copy(offsets, o.offsets)
+	dataBuf := memory.NewResizableBuffer(mem)
+	dataBuf.Resize(len(o.data))
+	copy(dataBuf.Bytes(), o.data)
+	var vbuf *memory.Buffer
+	nulls := 0
+	if validity != nil {
+		vbuf, nulls = validity.take()
+	}
+	data := array.NewData(t, n, []*memory.Buffer{vbuf, offsetBuf, dataBuf}, nil, nulls, 0)
+	if vbuf != nil {
+		vbuf.Release()
+	}
+	offsetBuf.Release()
+	dataBuf.Release()
+	defer data.Release()
+	return array.MakeFromData(data)
+}
