@@ -27,7 +27,11 @@ func Build(tc *TaskContext, node physical.Node, partition int) (Operator, error)
 	if partition < 0 || partition >= node.NumPartitions() {
 		return nil, errkind.Internal("%s has %d partitions; partition %d requested", node.Describe(), node.NumPartitions(), partition)
 	}
-	return b(tc, node, partition)
+	op, err := b(tc, node, partition)
+	if err != nil {
+		return nil, err
+	}
+	return instrument(tc, node, op), nil
 }
 
 func init() {

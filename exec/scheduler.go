@@ -1,0 +1,347 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"go.uber.org/zap"
+
+	"github.com/quiverdata/quiver/errkind"
+	"github.com/quiverdata/quiver/planner/physical"
+)
+
+// The scheduler runs a physical plan cut into stages (physical.CutStages). A stage runs when
+// every stage it reads has succeeded; independent stages run at the same time. A stage is a set
+// of tasks, one per partition, run on a shared pool of task slots (one per core by default).
+// A task that fails or panics (the panic is recovered at the task root and becomes an error)
+// fails its stage and cancels the whole job; so does cancelling the context. The first failure is
+// the job's error. Each task records TaskMetrics into the job's JobMetrics.
+
+const taskSlotsExtension = "quiver.task_slots"
+
+// SetTaskSlots sets how many tasks run at once for jobs started with tc (<= 0: one per core).
+func (tc *TaskContext) SetTaskSlots(n int) {
+	if tc.Extensions == nil {
+		tc.Extensions = map[string]any{}
+	}
+	tc.Extensions[taskSlotsExtension] = n
+}
+
+func (tc *TaskContext) taskSlots() int {
+	if n, ok := tc.Extensions[taskSlotsExtension].(int); ok && n > 0 {
+		return n
+	}
+	return runtime.NumCPU()
+}
+
+// Scheduler runs stages of one job on a pool of task slots.
+type Scheduler struct {
+	slots   chan struct{}
+	metrics *JobMetrics
+	tc      *TaskContext
+	// outputs are the shuffle outputs written so far, released with the job.
+	mu      sync.Mutex
+	outputs []*ShuffleOutput
+}
+
+// NewScheduler returns a scheduler running tasks with tc's allocator, pool and settings.
+func NewScheduler(tc *TaskContext) *Scheduler {
+	return &Scheduler{slots: make(chan struct{}, tc.taskSlots()), metrics: &JobMetrics{}, tc: tc}
+}
+
+// Metrics are the metrics of every task run so far.
+func (s *Scheduler) Metrics() *JobMetrics { return s.metrics }
+
+// Release frees the shuffle output of every stage run. Idempotent.
+func (s *Scheduler) Release() {
+	s.mu.Lock()
+	outputs := s.outputs
+	s.outputs = nil
+	s.mu.Unlock()
+	for _, o := range outputs {
+		o.Release()
+	}
+}
+
+// TaskFunc runs one task: partition of a stage, with a task context recording its metrics.
+type TaskFunc func(ctx context.Context, tc *TaskContext, st *physical.Stage, partition int) error
+
+// RunStages runs the shuffle stages of plan (every stage but the result stage), in dependency
+// order. On failure the job is cancelled, its shuffle output released, and the first error
+// returned.
+func (s *Scheduler) RunStages(ctx context.Context, plan *physical.StagePlan) error {
+	return s.run(ctx, plan, nil)
+}
+
+// RunAll runs every stage, the result stage's tasks with result (which consumes partition's
+// rows). Used by explain("analyze") and tests.
+func (s *Scheduler) RunAll(ctx context.Context, plan *physical.StagePlan, result TaskFunc) error {
+	return s.run(ctx, plan, result)
+}
+
+func (s *Scheduler) run(ctx context.Context, plan *physical.StagePlan, result TaskFunc) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		errMu    sync.Mutex
+		firstErr error
+	)
+	fail := func(err error) {
+		errMu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		errMu.Unlock()
+		cancel()
+	}
+	done := make(map[*physical.Stage]chan struct{}, len(plan.Stages))
+	for _, st := range plan.Stages {
+		done[st] = make(chan struct{})
+	}
+	var wg sync.WaitGroup
+	for _, st := range plan.Stages {
+		var task TaskFunc
+		switch {
+		case !st.IsResult():
+			task = nil // set up by runStage once its inputs exist
+		case result != nil:
+			task = result
+		default:
+			close(done[st])
+			continue
+		}
+		wg.Add(1)
+		go func(st *physical.Stage, task TaskFunc) {
+			defer wg.Done()
+			defer close(done[st])
+			for _, in := range st.Inputs {
+				select {
+				case <-done[in]:
+				case <-ctx.Done():
+					st.SetState(physical.StageFailed)
+					return
+				}
+				if in.State() != physical.StageSucceeded {
+					st.SetState(physical.StageFailed)
+					return
+				}
+			}
+			st.SetState(physical.StageResolved)
+			if err := s.runStage(ctx, st, task); err != nil {
+				st.SetState(physical.StageFailed)
+				fail(err)
+				return
+			}
+			st.SetState(physical.StageSucceeded)
+		}(st, task)
+	}
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = fmt.Errorf("%w: the query was cancelled: %v", errkind.ErrCanceled, ctx.Err())
+	}
+	if firstErr != nil {
+		s.Release()
+		return firstErr
+	}
+	return nil
+}
+
+// runStage runs every task of a stage on the slot pool and waits for them.
+func (s *Scheduler) runStage(ctx context.Context, st *physical.Stage, task TaskFunc) error {
+	st.SetState(physical.StageRunning)
+	if task == nil {
+		factory, ok := partitioners[st.Output.Partitioning.Kind]
+		if !ok {
+			return errkind.NotImplemented("%s is not supported by the shuffle yet", st.Output.Partitioning.String())
+		}
+		makePartitioner, err := factory(ctx, s.tc, st.Output)
+		if err != nil {
+			return err
+		}
+		out := newShuffleOutput(st.Root.Schema(), st.Output.Partitioning.OutputPartitions(), st.NumTasks())
+		s.mu.Lock()
+		s.outputs = append(s.outputs, out)
+		s.mu.Unlock()
+		st.Data = out
+		task = func(ctx context.Context, tc *TaskContext, st *physical.Stage, partition int) error {
+			return runShuffleTask(ctx, tc, st, makePartitioner(partition), partition, out)
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		errMu    sync.Mutex
+		firstErr error
+	)
+	for p := 0; p < st.NumTasks(); p++ {
+		acquired := false
+		select {
+		case s.slots <- struct{}{}:
+			acquired = true
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			if acquired {
+				<-s.slots
+			}
+			break
+		}
+		wg.Add(1)
+		go func(p int) {
+			defer wg.Done()
+			defer func() { <-s.slots }()
+			if err := s.runTask(ctx, st, p, task); err != nil {
+				errMu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				errMu.Unlock()
+				cancel()
+			}
+		}(p)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: stage %d was cancelled: %v", errkind.ErrCanceled, st.ID, err)
+	}
+	return nil
+}
+
+// runTask runs one task on a locked OS thread (so its CPU time can be measured), recovering a
+// panic into an error, and records its metrics.
+func (s *Scheduler) runTask(ctx context.Context, st *physical.Stage, partition int, task TaskFunc) (err error) {
+	m := newTaskMetrics(st.ID, partition)
+	s.metrics.add(m)
+	tc := s.tc.forTask(m)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var gcBefore debug.GCStats
+	debug.ReadGCStats(&gcBefore)
+	cpuBefore := threadCPUTime()
+	start := time.Now()
+	defer func() {
+		if r := recover(); r != nil {
+			tc.Logger.Error("task panicked", zap.Int("stage", st.ID), zap.Int("partition", partition),
+				zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
+			err = errkind.Internal("task %d of stage %d panicked: %v (this is a Quiver bug; the server is still running)", partition, st.ID, r)
+		}
+		m.RunTime = time.Since(start)
+		m.CPUTime = threadCPUTime() - cpuBefore
+		var gcAfter debug.GCStats
+		debug.ReadGCStats(&gcAfter)
+		m.GCPause = gcAfter.PauseTotal - gcBefore.PauseTotal
+		m.Err = err
+	}()
+	return task(ctx, tc, st, partition)
+}
+
+// job is a prepared query's state: the stages run before the result stage.
+type job struct {
+	scheduler *Scheduler
+	plan      *physical.StagePlan
+}
+
+func (j *job) Release() { j.scheduler.Release() }
+
+// Metrics are the metrics of the stages run so far.
+func (j *job) Metrics() *JobMetrics { return j.scheduler.Metrics() }
+
+// prepareJob cuts a plan into stages and runs all but the result stage; the caller streams the
+// result stage's root, whose exchanges read the finished stages' output.
+func prepareJob(ctx context.Context, tc *TaskContext, node physical.Node) (Job, physical.Node, error) {
+	plan := physical.CutStages(node)
+	if len(plan.Stages) == 1 {
+		return nil, node, nil
+	}
+	s := NewScheduler(tc)
+	if err := s.RunStages(ctx, plan); err != nil {
+		return nil, nil, err
+	}
+	return &job{scheduler: s, plan: plan}, plan.Result().Root, nil
+}
+
+// formatPhysical renders a physical plan cut into stages. It cuts a copy's worth of stages: the
+// exchanges are linked to fresh stages, which a later run re-links.
+func formatPhysical(node physical.Node) string {
+	return physical.FormatStages(physical.CutStages(node))
+}
+
+func init() {
+	PrepareJob = prepareJob
+	FormatPhysical = formatPhysical
+}
+
+// CollectResult runs a whole plan through the scheduler and returns each result partition's
+// batches (owned by the caller) and the job's metrics. Tests and explain("analyze") use it.
+func CollectResult(ctx context.Context, tc *TaskContext, node physical.Node) ([][]arrow.RecordBatch, *physical.StagePlan, *JobMetrics, error) {
+	plan := physical.CutStages(node)
+	s := NewScheduler(tc)
+	defer s.Release()
+	out := make([][]arrow.RecordBatch, plan.Result().NumTasks())
+	var mu sync.Mutex
+	err := s.RunAll(ctx, plan, func(ctx context.Context, tc *TaskContext, st *physical.Stage, partition int) error {
+		batches, err := drain(ctx, tc, st.Root, partition)
+		mu.Lock()
+		out[partition] = batches
+		mu.Unlock()
+		if m := tc.Metrics(); m != nil {
+			for _, b := range batches {
+				m.RowsOut.Add(b.NumRows())
+				m.BytesOut.Add(BatchBytes(b))
+			}
+		}
+		return err
+	})
+	if err != nil {
+		for _, p := range out {
+			for _, b := range p {
+				b.Release()
+			}
+		}
+		return nil, plan, s.Metrics(), err
+	}
+	return out, plan, s.Metrics(), nil
+}
+
+// drain runs partition of node to the end and returns its batches.
+func drain(ctx context.Context, tc *TaskContext, node physical.Node, partition int) (out []arrow.RecordBatch, err error) {
+	op, err := Build(tc, node, partition)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if cerr := op.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err != nil {
+			for _, b := range out {
+				b.Release()
+			}
+			out = nil
+		}
+	}()
+	if err := op.Open(ctx); err != nil {
+		return nil, err
+	}
+	for {
+		b, err := op.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, b)
+	}
+}
