@@ -39,6 +39,11 @@ type Config struct {
 	DefaultParallelism int
 	// RowsPerPartition groups uploaded batches into stored partitions of about this many rows.
 	RowsPerPartition int64
+	// MemoryLimit bounds the bytes operators hold (hash tables, sort buffers, shuffle
+	// buffers); past it they spill to SpillDir. 0 means unlimited.
+	MemoryLimit int64
+	// SpillDir is where spill files go; the system temp directory when empty.
+	SpillDir string
 	// Allocator for execution; memory.DefaultAllocator when nil.
 	Allocator memory.Allocator
 	Logger    *zap.Logger
@@ -51,6 +56,7 @@ type Server struct {
 	log      *zap.Logger
 	mem      memory.Allocator
 	store    *exec.BlockStore
+	pool     *exec.MemoryPool
 	grpc     *grpc.Server
 	listener net.Listener
 	sessions *sessionRegistry
@@ -115,8 +121,9 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, mem: mem, store: exec.NewBlockStore(),
 		sessions: newSessionRegistry(), tickets: newTicketRegistry(cfg.TicketTTL),
-		stop: make(chan struct{}),
+		stop: make(chan struct{}), pool: exec.NewMemoryPool(cfg.MemoryLimit),
 	}
+	s.pool.SpillDir = cfg.SpillDir
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
 		grpc.MaxSendMsgSize(cfg.MaxMessageBytes),

@@ -57,6 +57,8 @@ func serve(args []string) int {
 	logFormat := fs.String("log-format", "json", "json or console")
 	parallelism := fs.Int("parallelism", 0, "default partitions and task slots (default: number of cores)")
 	ticketTTL := fs.Duration("ticket-ttl", 10*time.Minute, "how long unread result tickets stay valid")
+	memoryLimit := fs.String("memory-limit", envOr("QUIVER_MEMORY_LIMIT", "0"), "bytes operators may hold before spilling to disk, e.g. 4GiB, 512MB (0: unlimited)")
+	spillDir := fs.String("spill-dir", envOr("QUIVER_SPILL_DIR", ""), "directory for spill files (default: the system temp directory)")
 	exitWithParent := fs.Bool("exit-with-parent", false, "exit when the parent process (the Python client of a local session) dies")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -70,9 +72,15 @@ func serve(args []string) int {
 		return 2
 	}
 	defer logger.Sync() //nolint:errcheck // nothing to do if stderr is gone
+	limit, err := flightserver.ParseByteSize(*memoryLimit)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "quiver: --memory-limit: %v\n", err)
+		return 2
+	}
 	cfg := flightserver.Config{
 		Addr: *addr, Token: *token, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey,
 		DefaultParallelism: *parallelism, TicketTTL: *ticketTTL, Logger: logger,
+		MemoryLimit: limit, SpillDir: *spillDir,
 	}
 	// Refuse before generating a token: a token nobody configured does not make an exposed
 	// address safe to use.
