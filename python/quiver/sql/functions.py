@@ -91,3 +91,351 @@ negative = negate
 
 def not_(c: Any) -> Column:
     return _call("not", c)
+
+
+# -- scalar functions (engineer D): conditionals, math, strings, dates, collections -------------
+# Column parameters accept a Column or a column name; value parameters (patterns, formats,
+# counts) accept Python values and become literals, as in PySpark.
+
+
+def _c(x: Any) -> Column:
+    """A column argument: a Column or a column name."""
+    return to_column(x) if isinstance(x, str) else (x if isinstance(x, Column) else lit(x))
+
+
+def _v(x: Any) -> Column:
+    """A value argument: a Column or a Python value (a str is a literal, not a column name)."""
+    return x if isinstance(x, Column) else lit(x)
+
+
+def _fn(name: str, *args: Column) -> Column:
+    return Column._fn(name, *args)
+
+
+# conditionals
+def coalesce(*cols: Any) -> Column:
+    return _fn("coalesce", *[_c(c) for c in cols])
+
+
+def ifnull(col1: Any, col2: Any) -> Column:
+    return _fn("ifnull", _c(col1), _c(col2))
+
+
+def nvl(col1: Any, col2: Any) -> Column:
+    return _fn("nvl", _c(col1), _c(col2))
+
+
+def nvl2(col1: Any, col2: Any, col3: Any) -> Column:
+    return _fn("nvl2", _c(col1), _c(col2), _c(col3))
+
+
+def nullif(col1: Any, col2: Any) -> Column:
+    return _fn("nullif", _c(col1), _c(col2))
+
+
+def nanvl(col1: Any, col2: Any) -> Column:
+    return _fn("nanvl", _c(col1), _c(col2))
+
+
+def isnan(col: Any) -> Column:
+    return _fn("isnan", _c(col))
+
+
+def greatest(*cols: Any) -> Column:
+    return _fn("greatest", *[_c(c) for c in cols])
+
+
+def least(*cols: Any) -> Column:
+    return _fn("least", *[_c(c) for c in cols])
+
+
+# arithmetic and math
+def abs(col: Any) -> Column:  # noqa: A001 - PySpark's name
+    return _fn("abs", _c(col))
+
+
+def round(col: Any, scale: int = 0) -> Column:  # noqa: A001
+    return _fn("round", _c(col), _v(scale))
+
+
+def bround(col: Any, scale: int = 0) -> Column:
+    return _fn("bround", _c(col), _v(scale))
+
+
+def pow(col1: Any, col2: Any) -> Column:  # noqa: A001
+    return _fn("power", _c(col1), _c(col2))
+
+
+power = pow
+
+
+def log(arg1: Any, arg2: Any = None) -> Column:
+    """log(col) is the natural logarithm; log(base, col) the logarithm in that base."""
+    if arg2 is None:
+        return _fn("log", _c(arg1))
+    return _fn("log", _v(arg1), _c(arg2))
+
+
+def atan2(col1: Any, col2: Any) -> Column:
+    return _fn("atan2", _c(col1), _c(col2))
+
+
+def hypot(col1: Any, col2: Any) -> Column:
+    return _fn("hypot", _c(col1), _c(col2))
+
+
+def pmod(dividend: Any, divisor: Any) -> Column:
+    return _fn("pmod", _c(dividend), _c(divisor))
+
+
+def bitwise_not(col: Any) -> Column:
+    return _fn("~", _c(col))
+
+
+bitwiseNOT = bitwise_not
+
+
+def shiftleft(col: Any, numBits: int) -> Column:
+    return _fn("shiftleft", _c(col), _v(numBits))
+
+
+def shiftright(col: Any, numBits: int) -> Column:
+    return _fn("shiftright", _c(col), _v(numBits))
+
+
+def shiftrightunsigned(col: Any, numBits: int) -> Column:
+    return _fn("shiftrightunsigned", _c(col), _v(numBits))
+
+
+shiftLeft, shiftRight, shiftRightUnsigned = shiftleft, shiftright, shiftrightunsigned
+
+for _name in ("sqrt", "exp", "expm1", "cbrt", "ln", "log10", "log2", "log1p", "sin", "cos", "tan",
+              "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "cot", "sec",
+              "csc", "degrees", "radians", "rint", "signum", "sign", "floor", "ceil", "ceiling",
+              "try_add", "try_subtract", "try_multiply", "try_divide", "try_mod",
+              # strings
+              "upper", "lower", "length", "char_length", "character_length", "reverse", "initcap",
+              "ascii", "ltrim", "rtrim", "instr", "contains", "startswith", "endswith", "ucase",
+              "lcase", "octet_length", "bit_length", "left", "right", "base64", "unbase64",
+              # dates
+              "year", "month", "dayofmonth", "day", "dayofweek", "dayofyear", "weekofyear", "weekday",
+              "quarter", "hour", "minute", "second", "last_day", "datediff", "date_diff",
+              "to_unix_timestamp", "unix_date", "unix_seconds", "unix_millis", "unix_micros",
+              "timestamp_seconds", "timestamp_millis", "timestamp_micros", "date_from_unix_date",
+              # collections
+              "size", "cardinality", "map_keys", "map_values", "array_distinct", "array_max",
+              "array_min", "flatten", "map_entries", "array_compact",
+              "explode", "explode_outer", "posexplode", "posexplode_outer", "inline", "inline_outer"):
+    def _make(fn_name: str):
+        def f(*cols: Any) -> Column:
+            return _fn(fn_name, *[_c(c) for c in cols])
+
+        f.__name__ = fn_name
+        f.__doc__ = f"{fn_name}(...) — see pyspark.sql.functions.{fn_name}."
+        return f
+
+    globals()[_name] = _make(_name)
+del _name
+
+
+# strings
+def substring(str: Any, pos: Any, len: Any) -> Column:  # noqa: A002 - PySpark's parameter names
+    return _fn("substring", _c(str), _v(pos), _v(len))
+
+
+def substr(str: Any, pos: Any, len: Any = None) -> Column:  # noqa: A002
+    if len is None:
+        return _fn("substr", _c(str), _c(pos))
+    return _fn("substr", _c(str), _c(pos), _c(len))
+
+
+def concat(*cols: Any) -> Column:
+    return _fn("concat", *[_c(c) for c in cols])
+
+
+def concat_ws(sep: str, *cols: Any) -> Column:
+    return _fn("concat_ws", _v(sep), *[_c(c) for c in cols])
+
+
+def trim(col: Any, trim: Any = None) -> Column:
+    if trim is None:
+        return _fn("trim", _c(col))
+    return _fn("trim", _c(col), _v(trim))
+
+
+def lpad(col: Any, len: Any, pad: Any) -> Column:  # noqa: A002
+    return _fn("lpad", _c(col), _v(len), _v(pad))
+
+
+def rpad(col: Any, len: Any, pad: Any) -> Column:  # noqa: A002
+    return _fn("rpad", _c(col), _v(len), _v(pad))
+
+
+def repeat(col: Any, n: Any) -> Column:
+    return _fn("repeat", _c(col), _v(n))
+
+
+def like(str: Any, pattern: Any, escapeChar: Any = None) -> Column:  # noqa: A002
+    if escapeChar is None:
+        return _fn("like", _c(str), _c(pattern))
+    return _fn("like", _c(str), _c(pattern), _v(escapeChar))
+
+
+def ilike(str: Any, pattern: Any, escapeChar: Any = None) -> Column:  # noqa: A002
+    if escapeChar is None:
+        return _fn("ilike", _c(str), _c(pattern))
+    return _fn("ilike", _c(str), _c(pattern), _v(escapeChar))
+
+
+def rlike(str: Any, regexp: Any) -> Column:  # noqa: A002
+    return _fn("rlike", _c(str), _c(regexp))
+
+
+regexp = rlike
+regexp_like = rlike
+
+
+def regexp_replace(string: Any, pattern: Any, replacement: Any) -> Column:
+    return _fn("regexp_replace", _c(string), _v(pattern), _v(replacement))
+
+
+def regexp_extract(str: Any, pattern: str, idx: int) -> Column:  # noqa: A002
+    return _fn("regexp_extract", _c(str), _v(pattern), _v(idx))
+
+
+def split(str: Any, pattern: str, limit: int = -1) -> Column:  # noqa: A002
+    return _fn("split", _c(str), _v(pattern), _v(limit))
+
+
+def locate(substr: str, str: Any, pos: int = 1) -> Column:  # noqa: A002
+    return _fn("locate", _v(substr), _c(str), _v(pos))
+
+
+def replace(src: Any, search: Any, replace: Any = None) -> Column:
+    if replace is None:
+        return _fn("replace", _c(src), _c(search))
+    return _fn("replace", _c(src), _c(search), _c(replace))
+
+
+def translate(srcCol: Any, matching: str, replace: str) -> Column:
+    return _fn("translate", _c(srcCol), _v(matching), _v(replace))
+
+
+def format_string(format: str, *cols: Any) -> Column:  # noqa: A002
+    return _fn("format_string", _v(format), *[_c(c) for c in cols])
+
+
+printf = format_string
+
+
+# dates and times
+def to_date(col: Any, format: str | None = None) -> Column:  # noqa: A002
+    if format is None:
+        return _fn("to_date", _c(col))
+    return _fn("to_date", _c(col), _v(format))
+
+
+def to_timestamp(col: Any, format: str | None = None) -> Column:  # noqa: A002
+    if format is None:
+        return _fn("to_timestamp", _c(col))
+    return _fn("to_timestamp", _c(col), _v(format))
+
+
+def date_format(date: Any, format: str) -> Column:  # noqa: A002
+    return _fn("date_format", _c(date), _v(format))
+
+
+def date_add(start: Any, days: Any) -> Column:
+    return _fn("date_add", _c(start), _v(days))
+
+
+def date_sub(start: Any, days: Any) -> Column:
+    return _fn("date_sub", _c(start), _v(days))
+
+
+def add_months(start: Any, months: Any) -> Column:
+    return _fn("add_months", _c(start), _v(months))
+
+
+def months_between(date1: Any, date2: Any, roundOff: bool = True) -> Column:
+    return _fn("months_between", _c(date1), _c(date2), _v(roundOff))
+
+
+def date_trunc(format: str, timestamp: Any) -> Column:  # noqa: A002
+    return _fn("date_trunc", _v(format), _c(timestamp))
+
+
+def trunc(date: Any, format: str) -> Column:  # noqa: A002
+    return _fn("trunc", _c(date), _v(format))
+
+
+def current_date() -> Column:
+    return _fn("current_date")
+
+
+def current_timestamp() -> Column:
+    return _fn("current_timestamp")
+
+
+now = current_timestamp
+
+
+def unix_timestamp(timestamp: Any = None, format: str = "yyyy-MM-dd HH:mm:ss") -> Column:  # noqa: A002
+    if timestamp is None:
+        return _fn("unix_timestamp")
+    return _fn("unix_timestamp", _c(timestamp), _v(format))
+
+
+def from_unixtime(timestamp: Any, format: str = "yyyy-MM-dd HH:mm:ss") -> Column:  # noqa: A002
+    return _fn("from_unixtime", _c(timestamp), _v(format))
+
+
+def make_date(year: Any, month: Any, day: Any) -> Column:
+    return _fn("make_date", _c(year), _c(month), _c(day))
+
+
+# collections
+def array_contains(col: Any, value: Any) -> Column:
+    return _fn("array_contains", _c(col), _v(value))
+
+
+def element_at(col: Any, extraction: Any) -> Column:
+    return _fn("element_at", _c(col), _v(extraction))
+
+
+def struct(*cols: Any) -> Column:
+    if len(cols) == 1 and isinstance(cols[0], (list, tuple, set)):
+        cols = tuple(cols[0])
+    return _fn("struct", *[_c(c) for c in cols])
+
+
+def array(*cols: Any) -> Column:
+    if len(cols) == 1 and isinstance(cols[0], (list, tuple, set)):
+        cols = tuple(cols[0])
+    return _fn("array", *[_c(c) for c in cols])
+
+
+def create_map(*cols: Any) -> Column:
+    if len(cols) == 1 and isinstance(cols[0], (list, tuple, set)):
+        cols = tuple(cols[0])
+    return _fn("map", *[_c(c) for c in cols])
+
+
+def sort_array(col: Any, asc: bool = True) -> Column:
+    return _fn("sort_array", _c(col), _v(asc))
+
+
+def array_join(col: Any, delimiter: str, null_replacement: str | None = None) -> Column:
+    if null_replacement is None:
+        return _fn("array_join", _c(col), _v(delimiter))
+    return _fn("array_join", _c(col), _v(delimiter), _v(null_replacement))
+
+
+def array_position(col: Any, value: Any) -> Column:
+    return _fn("array_position", _c(col), _v(value))
+
+
+def slice(x: Any, start: Any, length: Any) -> Column:  # noqa: A001
+    return _fn("slice", _c(x), _v(start), _v(length))
+
+# -- end of scalar functions (engineer D) --------------------------------------------------------
