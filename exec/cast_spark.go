@@ -596,7 +596,9 @@ func (c *castState) fromString(in *array.String) (arrow.Array, error) {
 			results[i] = v
 			return true
 		}
-		finish = func() arrow.Array { return writeInteger(mem, c.to, n, validity, func(i int) int64 { return results[i] }) }
+		finish = func() arrow.Array {
+			return writeInteger(mem, c.to, n, validity, func(i int) int64 { return results[i] })
+		}
 	case arrow.FLOAT32, arrow.FLOAT64:
 		results := make([]float64, n)
 		parse = func(i int, text string) bool {

@@ -32,12 +32,12 @@ var unaryDoubleFunctions = map[string]unaryDouble{
 	"sin": {f: math.Sin}, "cos": {f: math.Cos}, "tan": {f: math.Tan}, "asin": {f: math.Asin},
 	"acos": {f: math.Acos}, "atan": {f: math.Atan}, "sinh": {f: math.Sinh}, "cosh": {f: math.Cosh},
 	"tanh": {f: math.Tanh}, "asinh": {f: math.Asinh}, "acosh": {f: math.Acosh}, "atanh": {f: math.Atanh},
-	"cot": {f: func(x float64) float64 { return 1 / math.Tan(x) }},
-	"sec": {f: func(x float64) float64 { return 1 / math.Cos(x) }},
-	"csc": {f: func(x float64) float64 { return 1 / math.Sin(x) }},
+	"cot":     {f: func(x float64) float64 { return 1 / math.Tan(x) }},
+	"sec":     {f: func(x float64) float64 { return 1 / math.Cos(x) }},
+	"csc":     {f: func(x float64) float64 { return 1 / math.Sin(x) }},
 	"degrees": {f: func(x float64) float64 { return x * 180 / math.Pi }},
 	"radians": {f: func(x float64) float64 { return x * math.Pi / 180 }},
-	"rint": {f: math.RoundToEven},
+	"rint":    {f: math.RoundToEven},
 	"signum_double": {f: func(x float64) float64 {
 		switch {
 		case x > 0:
