@@ -46,12 +46,12 @@ func (p *Planner) Plan(node logical.Plan) (Node, error) {
 	return l(p, node)
 }
 
-func lowerScan(_ *Planner, n logical.Plan) (Node, error) {
+func lowerScan(p *Planner, n logical.Plan) (Node, error) {
 	s := n.(*logical.Scan)
 	src, ok := s.Source.(*logical.StoredDataFrame)
 	if !ok {
 		if ScanLowering != nil {
-			return ScanLowering(s)
+			return ScanLowering(p, s)
 		}
 		return nil, errkind.NotImplemented("scanning %s", s.Source.Describe())
 	}
@@ -59,7 +59,7 @@ func lowerScan(_ *Planner, n logical.Plan) (Node, error) {
 }
 
 // ScanLowering lowers scans of non-stored sources (files); set by the file source package.
-var ScanLowering func(s *logical.Scan) (Node, error)
+var ScanLowering func(p *Planner, s *logical.Scan) (Node, error)
 
 func lowerRange(_ *Planner, n logical.Plan) (Node, error) {
 	r := n.(*logical.Range)

@@ -1,0 +1,235 @@
+package arrowio
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/quiverdata/quiver/errkind"
+)
+
+// batchReader yields batches of one split in the scan's output schema. Next returns io.EOF at
+// the end; the caller owns each batch.
+type batchReader interface {
+	Next() (arrow.RecordBatch, error)
+	Close() error
+}
+
+// SplitReader reads the splits of one scan partition in order.
+type SplitReader struct {
+	ctx        context.Context
+	ds         *Dataset
+	splits     []Split
+	projection []int
+	out        *arrow.Schema
+	mem        memory.Allocator
+	batchSize  int
+	current    batchReader
+}
+
+// NewSplitReader reads splits of ds, producing the dataset columns listed in projection
+// (indexes into ds.Schema(); nil reads all). Nothing is opened before the first Next.
+func NewSplitReader(ctx context.Context, ds *Dataset, splits []Split, projection []int, mem memory.Allocator, batchSize int) *SplitReader {
+	if batchSize < 1 {
+		batchSize = 10000
+	}
+	full := ds.Schema()
+	if projection == nil {
+		projection = make([]int, full.NumFields())
+		for i := range projection {
+			projection[i] = i
+		}
+	}
+	fields := make([]arrow.Field, len(projection))
+	for i, p := range projection {
+		fields[i] = full.Field(p)
+	}
+	return &SplitReader{ctx: ctx, ds: ds, splits: splits, projection: projection, out: arrow.NewSchema(fields, nil), mem: mem, batchSize: batchSize}
+}
+
+// Schema is the schema of every batch.
+func (r *SplitReader) Schema() *arrow.Schema { return r.out }
+
+// Next returns the next batch (owned by the caller) or io.EOF.
+func (r *SplitReader) Next() (arrow.RecordBatch, error) {
+	for {
+		if err := r.ctx.Err(); err != nil {
+			return nil, err
+		}
+		if r.current == nil {
+			if len(r.splits) == 0 {
+				return nil, io.EOF
+			}
+			split := r.splits[0]
+			r.splits = r.splits[1:]
+			br, err := r.open(split)
+			if err != nil {
+				return nil, err
+			}
+			r.current = br
+		}
+		b, err := r.current.Next()
+		if errors.Is(err, io.EOF) {
+			r.current.Close()
+			r.current = nil
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if b.NumRows() == 0 {
+			b.Release()
+			continue
+		}
+		return b, nil
+	}
+}
+
+// Close releases the open file, if any.
+func (r *SplitReader) Close() error {
+	if r.current != nil {
+		err := r.current.Close()
+		r.current = nil
+		return err
+	}
+	return nil
+}
+
+func (r *SplitReader) open(split Split) (batchReader, error) {
+	if split.File < 0 || split.File >= len(r.ds.Files) {
+		return nil, errkind.Internal("split names file %d of %d", split.File, len(r.ds.Files))
+	}
+	mapper := newColumnMapper(r.ds, r.ds.Files[split.File], r.projection, r.out, r.mem)
+	switch r.ds.Format {
+	case FormatParquet:
+		return newParquetSplitReader(r.ctx, r.ds, split, mapper, r.mem, r.batchSize)
+	case FormatCSV:
+		return newCSVSplitReader(r.ds, split, mapper, r.mem, r.batchSize)
+	case FormatJSON:
+		return newJSONSplitReader(r.ds, split, mapper, r.mem, r.batchSize)
+	}
+	return nil, errkind.NotImplemented("reading %s", r.ds.Format)
+}
+
+// columnMapper turns batches read from a file (data columns, matched by name) into the scan's
+// output: projected order, partition values as constant columns, absent columns as nulls,
+// columns cast to the dataset's type where the file's type differs.
+type columnMapper struct {
+	ds         *Dataset
+	file       *File
+	projection []int
+	out        *arrow.Schema
+	mem        memory.Allocator
+}
+
+func newColumnMapper(ds *Dataset, f *File, projection []int, out *arrow.Schema, mem memory.Allocator) *columnMapper {
+	return &columnMapper{ds: ds, file: f, projection: projection, out: out, mem: mem}
+}
+
+// dataColumnNames lists the data columns the output needs, in output order.
+func (m *columnMapper) dataColumnNames() []string {
+	var names []string
+	for _, p := range m.projection {
+		if p < m.ds.NumDataColumns() {
+			names = append(names, m.ds.DataSchema.Field(p).Name)
+		}
+	}
+	return names
+}
+
+// dataColumns lists the needed data column ordinals (into DataSchema), in output order.
+func (m *columnMapper) dataColumns() []int {
+	var out []int
+	for _, p := range m.projection {
+		if p < m.ds.NumDataColumns() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// build makes an output batch of rows from b (nil when no data column is read). b is not
+// released; the result is owned by the caller.
+func (m *columnMapper) build(b arrow.RecordBatch, rows int64) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, len(m.projection))
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	nData := m.ds.NumDataColumns()
+	for i, p := range m.projection {
+		want := m.out.Field(i)
+		if p >= nData {
+			v := m.file.PartitionValues[p-nData]
+			arr, err := scalar.MakeArrayFromScalar(v, int(rows), m.mem)
+			if err != nil {
+				return nil, errkind.Internal("partition column %s: %v", want.Name, err)
+			}
+			cols[i] = arr
+			continue
+		}
+		var src arrow.Array
+		if b != nil {
+			if idx := fieldIndex(b.Schema(), want.Name); idx >= 0 {
+				src = b.Column(idx)
+			}
+		}
+		if src == nil {
+			cols[i] = array.MakeArrayOfNull(m.mem, want.Type, int(rows))
+			continue
+		}
+		if arrow.TypeEqual(src.DataType(), want.Type) {
+			src.Retain()
+			cols[i] = src
+			continue
+		}
+		ctx := compute.WithAllocator(context.Background(), m.mem)
+		cast, err := compute.CastArray(ctx, src, compute.SafeCastOptions(want.Type))
+		if err != nil {
+			return nil, errkind.Invalid("column %s of %s is %s and cannot be read as %s: %v", want.Name, m.file.Path, src.DataType(), want.Type, err)
+		}
+		cols[i] = cast
+	}
+	return array.NewRecordBatch(m.out, cols, rows), nil
+}
+
+// ReadAll reads every split of ds into batches; for tests and small reads. The caller releases
+// the batches.
+func ReadAll(ctx context.Context, ds *Dataset, projection []int, mem memory.Allocator, batchSize int) ([]arrow.RecordBatch, error) {
+	parts, _, err := ds.PlanSplits(1, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []arrow.RecordBatch
+	for _, p := range parts {
+		r := NewSplitReader(ctx, ds, p, projection, mem, batchSize)
+		for {
+			b, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				r.Close()
+				for _, x := range out {
+					x.Release()
+				}
+				return nil, err
+			}
+			out = append(out, b)
+		}
+		r.Close()
+	}
+	return out, nil
+}
+
+var _ = strings.EqualFold

@@ -1,0 +1,56 @@
+package exec
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/quiverdata/quiver/arrowio"
+	"github.com/quiverdata/quiver/planner/physical"
+)
+
+func init() {
+	RegisterBuilder(&physical.FileScan{}, buildFileScan)
+}
+
+// fileScan reads one partition of a file scan: its splits, in order. Files are opened lazily,
+// one at a time, on Next.
+type fileScan struct {
+	tc     *TaskContext
+	node   *physical.FileScan
+	part   int
+	reader *arrowio.SplitReader
+}
+
+func buildFileScan(tc *TaskContext, n physical.Node, partition int) (Operator, error) {
+	return &fileScan{tc: tc, node: n.(*physical.FileScan), part: partition}, nil
+}
+
+func (s *fileScan) Schema() *arrow.Schema { return s.node.OutSchema }
+
+func (s *fileScan) Open(ctx context.Context) error {
+	s.reader = arrowio.NewSplitReader(ctx, s.node.Dataset, s.node.Splits[s.part], s.node.Projection, s.tc.Allocator, s.tc.BatchSize)
+	return nil
+}
+
+// Next returns the next batch (owned by the caller) or io.EOF.
+func (s *fileScan) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	b, err := s.reader.Next()
+	if err != nil {
+		return nil, err
+	}
+	if m := s.tc.Metrics(); m != nil {
+		m.RowsIn.Add(b.NumRows())
+		m.BytesIn.Add(BatchBytes(b))
+	}
+	return b, nil
+}
+
+func (s *fileScan) Close() error {
+	if s.reader != nil {
+		err := s.reader.Close()
+		s.reader = nil
+		return err
+	}
+	return nil
+}
