@@ -12,6 +12,9 @@ type Sort struct {
 	Input  Plan
 	Order  []*SortOrder
 	Global bool
+	// Limit > 0 says only the first Limit rows are needed (a Limit above; set by the optimizer),
+	// so each partition keeps its top Limit rows and one task merges them.
+	Limit int64
 }
 
 func (s *Sort) Output() []*ColumnRef { return s.Input.Output() }
@@ -30,7 +33,11 @@ func (s *Sort) Describe() string {
 	if !s.Global {
 		kind = "false"
 	}
-	return "Sort [" + strings.Join(parts, ", ") + "], " + kind
+	out := "Sort [" + strings.Join(parts, ", ") + "], " + kind
+	if s.Limit > 0 {
+		out += " top " + itoa(s.Limit)
+	}
+	return out
 }
 
 // Tail keeps the last Count rows of its input (df.tail(n)).

@@ -1,0 +1,462 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+
+	"github.com/quiverdata/quiver/planner/logical"
+	"github.com/quiverdata/quiver/planner/physical"
+	"github.com/quiverdata/quiver/planner/protoplan"
+)
+
+func init() {
+	RegisterBuilder(&physical.HashJoin{}, buildHashJoin)
+	RegisterKernel(protoplan.JoinKeyCoalesce, joinKeyCoalesceKernel)
+	physical.ExchangeAvailable = func() bool {
+		_, ok := builders["*physical.Exchange"]
+		return ok && PrepareJob != nil
+	}
+}
+
+// hashJoin joins one partition. It drains the build side into one batch and a hash table of
+// row indexes (chained by hash), then streams the probe side: for each probe batch it hashes the
+// key columns over whole arrays, walks the chains to collect (probe row, build row) candidate
+// pairs, checks key equality on the encoded keys and the residual condition over the gathered
+// pairs, and emits the output with take. Unmatched build rows of outer joins are emitted last.
+type hashJoin struct {
+	tc        *TaskContext
+	node      *physical.HashJoin
+	partition int
+	probe     Operator
+	build     Operator
+	res       *MemoryReservation
+
+	built      bool
+	buildBatch arrow.RecordBatch
+	table      *joinTable
+	// buildMatched marks build rows that found a partner (full and build-side outer joins).
+	buildMatched []bool
+
+	pending  []arrow.RecordBatch
+	probeEOF bool
+	finished bool
+
+	probeOuter, buildOuter, semi, anti bool
+}
+
+func buildHashJoin(tc *TaskContext, n physical.Node, partition int) (Operator, error) {
+	node := n.(*physical.HashJoin)
+	probe, err := Build(tc, node.ProbeNode(), partition)
+	if err != nil {
+		return nil, err
+	}
+	var build Operator
+	if node.Broadcast {
+		// Every task reads the whole build side.
+		build = &coalesce{tc: tc, node: &physical.CoalescePartitions{Input: node.BuildNode()}}
+	} else {
+		build, err = Build(tc, node.BuildNode(), partition)
+		if err != nil {
+			probe.Close()
+			return nil, err
+		}
+	}
+	j := &hashJoin{tc: tc, node: node, partition: partition, probe: probe, build: build}
+	buildLeft := node.Build == physical.BuildLeft
+	switch node.Type {
+	case logical.LeftOuterJoin:
+		j.probeOuter, j.buildOuter = !buildLeft, buildLeft
+	case logical.RightOuterJoin:
+		j.probeOuter, j.buildOuter = buildLeft, !buildLeft
+	case logical.FullOuterJoin:
+		j.probeOuter, j.buildOuter = true, true
+	case logical.LeftSemiJoin:
+		j.semi = true
+	case logical.LeftAntiJoin:
+		j.anti = true
+	}
+	return j, nil
+}
+
+func (j *hashJoin) Schema() *arrow.Schema { return j.node.OutSchema }
+
+func (j *hashJoin) Open(ctx context.Context) error {
+	j.res = j.tc.MemoryPool().NewReservation("HashJoin")
+	if err := j.build.Open(ctx); err != nil {
+		return err
+	}
+	return j.probe.Open(ctx)
+}
+
+func (j *hashJoin) buildKeys() []logical.Expr {
+	if j.node.Build == physical.BuildLeft {
+		return j.node.LeftKeys
+	}
+	return j.node.RightKeys
+}
+
+func (j *hashJoin) probeKeys() []logical.Expr {
+	if j.node.Build == physical.BuildLeft {
+		return j.node.RightKeys
+	}
+	return j.node.LeftKeys
+}
+
+// buildTable drains the build side and indexes it.
+func (j *hashJoin) buildTable(ctx context.Context) error {
+	var batches []arrow.RecordBatch
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
+	for {
+		b, err := j.build.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if err := j.res.Grow(BatchBytes(b)); err != nil {
+			b.Release()
+			return err
+		}
+		batches = append(batches, b)
+	}
+	all, err := concatRecordBatches(j.tc, j.node.BuildNode().Schema(), batches)
+	if err != nil {
+		return err
+	}
+	j.buildBatch = all
+	ec := &EvalContext{Ctx: ctx, Task: j.tc}
+	keys, err := evalExprList(ec, j.buildKeys(), all)
+	if err != nil {
+		return err
+	}
+	defer releaseArrayList(keys)
+	j.table = newJoinTable(j.tc, keys, j.node.NullSafe)
+	j.table.rows = int(all.NumRows())
+	if err := j.res.Grow(j.table.bytes()); err != nil {
+		return err
+	}
+	if j.buildOuter {
+		j.buildMatched = make([]bool, all.NumRows())
+	}
+	return nil
+}
+
+func (j *hashJoin) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if !j.built {
+		if err := j.buildTable(ctx); err != nil {
+			return nil, err
+		}
+		j.built = true
+	}
+	for {
+		if len(j.pending) > 0 {
+			b := j.pending[0]
+			j.pending = j.pending[1:]
+			return b, nil
+		}
+		if j.finished {
+			return nil, io.EOF
+		}
+		if j.probeEOF {
+			j.finished = true
+			if j.buildOuter {
+				if err := j.emitUnmatchedBuild(ctx); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		b, err := j.probe.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			j.probeEOF = true
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		err = j.probeBatch(ctx, b)
+		b.Release()
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// probeBatch joins one probe batch, appending output batches to pending.
+func (j *hashJoin) probeBatch(ctx context.Context, b arrow.RecordBatch) error {
+	ec := &EvalContext{Ctx: ctx, Task: j.tc}
+	keys, err := evalExprList(ec, j.probeKeys(), b)
+	if err != nil {
+		return err
+	}
+	defer releaseArrayList(keys)
+	n := int(b.NumRows())
+	var probeMatched []bool
+	if j.probeOuter || j.semi || j.anti {
+		probeMatched = make([]bool, n)
+	}
+	// Semi and anti joins without a residual condition only need to know whether a row has a
+	// partner; they stop at the first.
+	firstOnly := (j.semi || j.anti) && j.node.Condition == nil
+	cursor := j.table.probe(j.tc, keys, n, firstOnly)
+	chunk := max(j.tc.BatchSize, 1)
+	for {
+		probeIdx, buildIdx := cursor.next(chunk)
+		if len(probeIdx) == 0 {
+			break
+		}
+		if j.node.Condition != nil {
+			if probeIdx, buildIdx, err = j.applyCondition(ctx, b, probeIdx, buildIdx); err != nil {
+				return err
+			}
+		}
+		for k, p := range probeIdx {
+			if probeMatched != nil {
+				probeMatched[p] = true
+			}
+			if j.buildMatched != nil {
+				j.buildMatched[buildIdx[k]] = true
+			}
+		}
+		if j.semi || j.anti || len(probeIdx) == 0 {
+			continue
+		}
+		out, err := j.gather(ctx, b, probeIdx, buildIdx, false)
+		if err != nil {
+			return err
+		}
+		j.pending = append(j.pending, out)
+	}
+	if probeMatched == nil {
+		return nil
+	}
+	var rows []int32
+	for i, m := range probeMatched {
+		if m == j.semi || (j.probeOuter && !m) {
+			rows = append(rows, int32(i))
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if j.semi || j.anti {
+		idx := int32Indices(j.tc, rows)
+		defer idx.Release()
+		out, err := takeRecordRows(ctx, j.tc, b, idx)
+		if err != nil {
+			return err
+		}
+		j.pending = append(j.pending, array.NewRecordBatch(j.node.OutSchema, out.Columns(), out.NumRows()))
+		out.Release()
+		return nil
+	}
+	for from := 0; from < len(rows); from += chunk {
+		part := rows[from:min(from+chunk, len(rows))]
+		out, err := j.gather(ctx, b, part, nil, true)
+		if err != nil {
+			return err
+		}
+		j.pending = append(j.pending, out)
+	}
+	return nil
+}
+
+// applyCondition keeps the candidate pairs for which the residual condition is true.
+func (j *hashJoin) applyCondition(ctx context.Context, probe arrow.RecordBatch, probeIdx, buildIdx []int32) ([]int32, []int32, error) {
+	joined, err := j.gatherFull(ctx, probe, probeIdx, buildIdx, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer joined.Release()
+	mask, err := EvalArray(&EvalContext{Ctx: ctx, Task: j.tc}, j.node.Condition, joined)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer mask.Release()
+	keep := mask.(*array.Boolean)
+	w := 0
+	for k := range probeIdx {
+		if keep.IsValid(k) && keep.Value(k) {
+			probeIdx[w], buildIdx[w] = probeIdx[k], buildIdx[k]
+			w++
+		}
+	}
+	return probeIdx[:w], buildIdx[:w], nil
+}
+
+// gatherFull builds left ++ right rows for pairs; buildNull pads the build side with nulls.
+func (j *hashJoin) gatherFull(ctx context.Context, probe arrow.RecordBatch, probeIdx, buildIdx []int32, buildNull bool) (arrow.RecordBatch, error) {
+	pIdx := int32Indices(j.tc, probeIdx)
+	defer pIdx.Release()
+	var bIdx arrow.Array
+	if buildNull {
+		bIdx = array.MakeArrayOfNull(j.tc.Allocator, arrow.PrimitiveTypes.Int32, len(probeIdx))
+	} else {
+		bIdx = int32Indices(j.tc, buildIdx)
+	}
+	defer bIdx.Release()
+	probeCols, err := takeColumnList(ctx, j.tc, probe, pIdx)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseArrayList(probeCols)
+	buildCols, err := takeColumnList(ctx, j.tc, j.buildBatch, bIdx)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseArrayList(buildCols)
+	var cols []arrow.Array
+	if j.node.Build == physical.BuildLeft {
+		cols = append(append(cols, buildCols...), probeCols...)
+	} else {
+		cols = append(append(cols, probeCols...), buildCols...)
+	}
+	fields := append(append([]arrow.Field(nil), j.node.Left.Schema().Fields()...), j.node.Right.Schema().Fields()...)
+	for i := range fields {
+		fields[i].Nullable = true
+	}
+	return array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(len(probeIdx))), nil
+}
+
+func (j *hashJoin) gather(ctx context.Context, probe arrow.RecordBatch, probeIdx, buildIdx []int32, buildNull bool) (arrow.RecordBatch, error) {
+	full, err := j.gatherFull(ctx, probe, probeIdx, buildIdx, buildNull)
+	if err != nil {
+		return nil, err
+	}
+	defer full.Release()
+	return array.NewRecordBatch(j.node.OutSchema, full.Columns(), full.NumRows()), nil
+}
+
+// emitUnmatchedBuild emits build rows that never matched, with nulls for the probe side.
+func (j *hashJoin) emitUnmatchedBuild(ctx context.Context) error {
+	var rows []int32
+	for i, m := range j.buildMatched {
+		if !m {
+			rows = append(rows, int32(i))
+		}
+	}
+	chunk := max(j.tc.BatchSize, 1)
+	probeSchema := j.node.ProbeNode().Schema()
+	for from := 0; from < len(rows); from += chunk {
+		part := rows[from:min(from+chunk, len(rows))]
+		bIdx := int32Indices(j.tc, part)
+		buildCols, err := takeColumnList(ctx, j.tc, j.buildBatch, bIdx)
+		bIdx.Release()
+		if err != nil {
+			return err
+		}
+		probeCols := make([]arrow.Array, probeSchema.NumFields())
+		for i, f := range probeSchema.Fields() {
+			probeCols[i] = array.MakeArrayOfNull(j.tc.Allocator, f.Type, len(part))
+		}
+		var cols []arrow.Array
+		if j.node.Build == physical.BuildLeft {
+			cols = append(append(cols, buildCols...), probeCols...)
+		} else {
+			cols = append(append(cols, probeCols...), buildCols...)
+		}
+		j.pending = append(j.pending, array.NewRecordBatch(j.node.OutSchema, cols, int64(len(part))))
+		releaseArrayList(cols)
+	}
+	return nil
+}
+
+func (j *hashJoin) Close() error {
+	for _, b := range j.pending {
+		b.Release()
+	}
+	j.pending = nil
+	if j.buildBatch != nil {
+		j.buildBatch.Release()
+		j.buildBatch = nil
+	}
+	if j.res != nil {
+		j.res.Free()
+	}
+	err := j.probe.Close()
+	if e := j.build.Close(); err == nil {
+		err = e
+	}
+	return err
+}
+
+func takeColumnList(ctx context.Context, tc *TaskContext, b arrow.RecordBatch, indices arrow.Array) ([]arrow.Array, error) {
+	cctx := compute.WithAllocator(ctx, tc.Allocator)
+	out := make([]arrow.Array, b.NumCols())
+	for i, c := range b.Columns() {
+		a, err := compute.TakeArray(cctx, c, indices)
+		if err != nil {
+			releaseArrayList(out)
+			return nil, err
+		}
+		out[i] = a
+	}
+	return out, nil
+}
+
+// evalExprList evaluates expressions over a batch into arrays; release them.
+func evalExprList(ec *EvalContext, exprs []logical.Expr, b arrow.RecordBatch) ([]arrow.Array, error) {
+	out := make([]arrow.Array, len(exprs))
+	for i, e := range exprs {
+		a, err := EvalArray(ec, e, b)
+		if err != nil {
+			releaseArrayList(out)
+			return nil, err
+		}
+		out[i] = a
+	}
+	return out, nil
+}
+
+// joinKeyCoalesceKernel is the merged key of a full outer USING join: the left key, or the
+// right one where the left is null.
+func joinKeyCoalesceKernel(ec *EvalContext, _ *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
+	l, err := DatumToArray(ec, args[0], length, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Release()
+	r, err := DatumToArray(ec, args[1], length, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Release()
+	if l.NullN() == 0 {
+		return compute.NewDatum(l), nil
+	}
+	idx := make([]int32, l.Len())
+	var fromRight []int32
+	for i := range idx {
+		idx[i] = int32(i)
+		if l.IsNull(i) {
+			fromRight = append(fromRight, int32(i))
+		}
+	}
+	// Interleave by concatenating both and taking left rows or right rows (offset by len).
+	both, err := array.Concatenate([]arrow.Array{l, r}, ec.Task.Allocator)
+	if err != nil {
+		return nil, err
+	}
+	defer both.Release()
+	for _, i := range fromRight {
+		idx[i] = int32(l.Len()) + i
+	}
+	indices := int32Indices(ec.Task, idx)
+	defer indices.Release()
+	out, err := compute.TakeArray(ec.ComputeContext(), both, indices)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Release()
+	return compute.NewDatum(out), nil
+}

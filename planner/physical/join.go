@@ -1,0 +1,319 @@
+package physical
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/quiverdata/quiver/errkind"
+	"github.com/quiverdata/quiver/planner/logical"
+)
+
+// JoinSide names one input of a join.
+type JoinSide int
+
+const (
+	BuildRight JoinSide = iota
+	BuildLeft
+)
+
+// HashJoin joins Left and Right: it builds a hash table of the build side's rows on the key
+// columns and probes it with the other side's batches. Without keys every build row is a
+// candidate for every probe row (a nested-loop join, for cross and non-equi joins).
+//
+// Broadcast: every task reads the whole build side (all its partitions) and probes with one
+// partition of the other side; the output has the probe side's partitions. Otherwise both sides
+// are partitioned alike on the keys (hash exchanges, or one partition each) and task i joins
+// partition i of both.
+type HashJoin struct {
+	Left, Right Node
+	Type        logical.JoinType
+	// LeftKeys and RightKeys are the equi-join keys, bound to each side's schema.
+	LeftKeys, RightKeys []logical.Expr
+	// NullSafe[i] says key i was written with <=>: null keys match each other.
+	NullSafe []bool
+	// Condition is the rest of the join condition, bound to the schema left ++ right.
+	Condition logical.Expr
+	Build     JoinSide
+	Broadcast bool
+	OutSchema *arrow.Schema
+}
+
+func (j *HashJoin) Schema() *arrow.Schema { return j.OutSchema }
+func (j *HashJoin) Children() []Node      { return []Node{j.Left, j.Right} }
+
+// ProbeNode is the side whose batches stream through the join.
+func (j *HashJoin) ProbeNode() Node {
+	if j.Build == BuildLeft {
+		return j.Right
+	}
+	return j.Left
+}
+
+// BuildNode is the side held in the hash table.
+func (j *HashJoin) BuildNode() Node {
+	if j.Build == BuildLeft {
+		return j.Left
+	}
+	return j.Right
+}
+
+func (j *HashJoin) NumPartitions() int {
+	if j.Broadcast {
+		return j.ProbeNode().NumPartitions()
+	}
+	return j.Left.NumPartitions()
+}
+
+func (j *HashJoin) Describe() string {
+	kind := "ShuffledHashJoin"
+	if len(j.LeftKeys) == 0 {
+		kind = "NestedLoopJoin"
+		if j.Broadcast {
+			kind = "BroadcastNestedLoopJoin"
+		}
+	} else if j.Broadcast {
+		kind = "BroadcastHashJoin"
+	}
+	side := "BuildRight"
+	if j.Build == BuildLeft {
+		side = "BuildLeft"
+	}
+	out := fmt.Sprintf("%s [%s], [%s], %s, %s", kind, logical.JoinExprs(j.LeftKeys, ", "), logical.JoinExprs(j.RightKeys, ", "), j.Type, side)
+	if j.Condition != nil {
+		out += ", " + j.Condition.String()
+	}
+	return out
+}
+
+// BroadcastThreshold is the estimated size in bytes under which a join side is broadcast
+// (spark.sql.autoBroadcastJoinThreshold's default).
+var BroadcastThreshold int64 = 10 << 20
+
+// ExchangeAvailable reports whether the executor runs Exchange nodes; until it does, plans that
+// need a shuffle gather their input into one partition instead (a valid hash and range
+// partitioning of one). exec sets it.
+var ExchangeAvailable = func() bool { return false }
+
+func init() {
+	RegisterLowering(&logical.Join{}, lowerJoin)
+	RegisterLowering(&logical.BroadcastHint{}, func(p *Planner, n logical.Plan) (Node, error) {
+		return p.Plan(n.(*logical.BroadcastHint).Input)
+	})
+}
+
+func lowerJoin(p *Planner, n logical.Plan) (Node, error) {
+	j := n.(*logical.Join)
+	left, err := p.Plan(j.Left)
+	if err != nil {
+		return nil, err
+	}
+	right, err := p.Plan(j.Right)
+	if err != nil {
+		return nil, err
+	}
+	leftAttrs, rightAttrs := j.Left.Output(), j.Right.Output()
+	leftIDs, rightIDs := idSet(leftAttrs), idSet(rightAttrs)
+	var leftKeys, rightKeys, residual []logical.Expr
+	var nullSafe []bool
+	for _, c := range logical.SplitConjuncts(j.Condition) {
+		if call, ok := c.(*logical.Call); ok && (call.Function == "eq" || call.Function == "eq_null_safe") && len(call.Args) == 2 {
+			a, b := call.Args[0], call.Args[1]
+			ra, rb := logical.ReferencedIDs(a), logical.ReferencedIDs(b)
+			switch {
+			case len(ra) > 0 && len(rb) > 0 && subset(ra, leftIDs) && subset(rb, rightIDs):
+			case len(ra) > 0 && len(rb) > 0 && subset(ra, rightIDs) && subset(rb, leftIDs):
+				a, b = b, a
+			default:
+				residual = append(residual, c)
+				continue
+			}
+			la, err := Bind(a, leftAttrs)
+			if err != nil {
+				return nil, err
+			}
+			rb2, err := Bind(b, rightAttrs)
+			if err != nil {
+				return nil, err
+			}
+			leftKeys, rightKeys = append(leftKeys, la), append(rightKeys, rb2)
+			nullSafe = append(nullSafe, call.Function == "eq_null_safe")
+			continue
+		}
+		residual = append(residual, c)
+	}
+	var cond logical.Expr
+	if len(residual) > 0 {
+		all := append(append([]*logical.ColumnRef(nil), leftAttrs...), rightAttrs...)
+		cond = residual[0]
+		for _, r := range residual[1:] {
+			cond = &logical.Call{Function: "and", Args: []logical.Expr{cond, r}, Type: arrow.FixedWidthTypes.Boolean, Null: true,
+				Display: fmt.Sprintf("(%s AND %s)", cond.String(), r.String())}
+		}
+		if cond, err = Bind(cond, all); err != nil {
+			return nil, err
+		}
+	}
+	out := &HashJoin{Left: left, Right: right, Type: j.Type, LeftKeys: leftKeys, RightKeys: rightKeys, NullSafe: nullSafe,
+		Condition: cond, OutSchema: logical.OutputSchema(j)}
+
+	leftSize, leftHint := EstimateSize(j.Left)
+	rightSize, rightHint := EstimateSize(j.Right)
+	canBroadcastLeft := leftHint || leftSize <= BroadcastThreshold
+	canBroadcastRight := rightHint || rightSize <= BroadcastThreshold
+	switch j.Type {
+	case logical.InnerJoin, logical.CrossJoin:
+		switch {
+		case leftHint && !rightHint:
+			out.Build, out.Broadcast = BuildLeft, true
+		case rightHint && !leftHint:
+			out.Build, out.Broadcast = BuildRight, true
+		case canBroadcastLeft && leftSize < rightSize:
+			out.Build, out.Broadcast = BuildLeft, true
+		case canBroadcastRight:
+			out.Build, out.Broadcast = BuildRight, true
+		case leftSize < rightSize:
+			out.Build = BuildLeft
+		}
+	case logical.LeftOuterJoin, logical.LeftSemiJoin, logical.LeftAntiJoin:
+		out.Build, out.Broadcast = BuildRight, canBroadcastRight
+	case logical.RightOuterJoin:
+		out.Build, out.Broadcast = BuildLeft, canBroadcastLeft
+	case logical.FullOuterJoin:
+		// Unmatched rows of both sides are emitted, so neither side can be broadcast.
+		out.Build = BuildRight
+		if leftSize < rightSize {
+			out.Build = BuildLeft
+		}
+	default:
+		return nil, errkind.Internal("unknown join type %v", j.Type)
+	}
+	if out.Broadcast {
+		if ExchangeAvailable() && out.BuildNode().NumPartitions() > 1 {
+			// The build side runs once, as its own stage, instead of once per probe task.
+			b := &Exchange{Input: out.BuildNode(), Partitioning: Partitioning{Kind: BroadcastPartitioning, NumPartitions: 1}}
+			if out.Build == BuildLeft {
+				out.Left = b
+			} else {
+				out.Right = b
+			}
+		}
+		return out, nil
+	}
+	// Partitioned join: equal keys must meet in the same task.
+	if len(leftKeys) > 0 && ExchangeAvailable() {
+		parts := max(p.DefaultParallelism, 1)
+		out.Left = HashDistribute(left, leftKeys, parts)
+		out.Right = HashDistribute(right, rightKeys, parts)
+		return out, nil
+	}
+	out.Left, out.Right = SinglePartition(left), SinglePartition(right)
+	return out, nil
+}
+
+// HashDistribute repartitions node on keys (bound to its schema) into n partitions.
+func HashDistribute(node Node, keys []logical.Expr, n int) Node {
+	if !ExchangeAvailable() {
+		return SinglePartition(node)
+	}
+	return &Exchange{Input: node, Partitioning: Partitioning{Kind: HashPartitioning, NumPartitions: n, Keys: keys}}
+}
+
+// SinglePartition gathers node's partitions into one (no-op when it has one).
+func SinglePartition(node Node) Node {
+	if node.NumPartitions() == 1 {
+		return node
+	}
+	if ExchangeAvailable() {
+		return &Exchange{Input: node, Partitioning: Partitioning{Kind: SinglePartitioning, NumPartitions: 1}}
+	}
+	return &CoalescePartitions{Input: node}
+}
+
+func idSet(attrs []*logical.ColumnRef) map[logical.ExprID]bool {
+	out := make(map[logical.ExprID]bool, len(attrs))
+	for _, a := range attrs {
+		out[a.AttrID] = true
+	}
+	return out
+}
+
+func subset(a, b map[logical.ExprID]bool) bool {
+	for id := range a {
+		if !b[id] {
+			return false
+		}
+	}
+	return true
+}
+
+// EstimateSize estimates the bytes a logical plan produces, for choosing broadcast joins, and
+// reports whether the plan carries a broadcast hint. Unknown sizes are large.
+func EstimateSize(p logical.Plan) (int64, bool) {
+	const unknown = int64(1) << 50
+	switch n := p.(type) {
+	case *logical.BroadcastHint:
+		size, _ := EstimateSize(n.Input)
+		return size, true
+	case *logical.Scan:
+		if s, ok := n.Source.(*logical.StoredDataFrame); ok {
+			return s.NumRows * rowWidth(n.Output()), false
+		}
+		return unknown, false
+	case *logical.Range:
+		return n.Count() * 8, false
+	case *logical.Project:
+		size, hint := EstimateSize(n.Input)
+		inWidth := rowWidth(n.Input.Output())
+		if inWidth == 0 {
+			return size, hint
+		}
+		return size / inWidth * rowWidth(n.Output()), hint
+	case *logical.Join:
+		l, _ := EstimateSize(n.Left)
+		r, _ := EstimateSize(n.Right)
+		if n.Type == logical.LeftSemiJoin || n.Type == logical.LeftAntiJoin {
+			return l, false
+		}
+		if l >= unknown || r >= unknown {
+			return unknown, false
+		}
+		return l + r, false
+	case *logical.Limit:
+		size, hint := EstimateSize(n.Input)
+		if n.Count >= 0 {
+			size = min(size, n.Count*rowWidth(n.Output()))
+		}
+		return size, hint
+	case *logical.Union:
+		var total int64
+		for _, in := range n.Inputs {
+			s, _ := EstimateSize(in)
+			total += s
+		}
+		return total, false
+	}
+	children := p.Children()
+	if len(children) == 1 {
+		// Filters, sorts, aggregates and the like produce at most their input's rows.
+		size, hint := EstimateSize(children[0])
+		inWidth := rowWidth(children[0].Output())
+		if inWidth > 0 {
+			size = size / inWidth * rowWidth(p.Output())
+		}
+		return size, hint
+	}
+	return unknown, false
+}
+
+func rowWidth(attrs []*logical.ColumnRef) int64 {
+	var w int64
+	for _, a := range attrs {
+		if fw, ok := a.Type.(arrow.FixedWidthDataType); ok && fw.BitWidth() >= 8 {
+			w += int64(fw.BitWidth() / 8)
+		} else {
+			w += 20
+		}
+	}
+	return max(w, 1)
+}
