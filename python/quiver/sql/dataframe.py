@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import pyarrow as pa
 
 from quiver import _pandas
-from quiver.sql import _proto
+from quiver.sql import _display, _proto
 from quiver.sql.column import Column, _to_expr, col_ref, to_column
 from quiver.sql.row import Row
 from quiver.sql.types import StructType, from_arrow_schema
@@ -65,7 +65,7 @@ class DataFrame:
         return [(f.name, f.dataType.simpleString()) for f in self.schema.fields]
 
     def printSchema(self, level: int | None = None) -> None:
-        print(self.schema.treeString(), end="")
+        print(self.schema.treeString(level))
 
     def explain(self, extended: bool | str | None = None, mode: str | None = None) -> None:
         print(self._explain_string(extended, mode))
@@ -198,11 +198,24 @@ class DataFrame:
         return _pandas.arrow_to_pandas(self.toArrow())
 
     def toLocalIterator(self, prefetchPartitions: bool = False) -> Iterator[Row]:
+        time_zone: str | None = None
         for batch in self._session._client.stream(self._plan()):
-            yield from _rows(pa.Table.from_batches([batch]))
+            if time_zone is None and any(_display.has_zoned_timestamps(f.type) for f in batch.schema):
+                time_zone = self._session_time_zone()
+            yield from _rows(pa.Table.from_batches([batch]), time_zone)
 
     def collect(self) -> list[Row]:
-        return _rows(self.toArrow())
+        table = self.toArrow()
+        return _rows(table, self._time_zone_for(table.schema))
+
+    def _session_time_zone(self) -> str:
+        return self._session.conf.get("spark.sql.session.timeZone") or "UTC"
+
+    def _time_zone_for(self, schema: pa.Schema) -> str | None:
+        """The session time zone, asked of the server only when a timestamp needs it."""
+        if any(_display.has_zoned_timestamps(f.type) for f in schema):
+            return self._session_time_zone()
+        return None
 
     def take(self, num: int) -> list[Row]:
         return self.limit(num).collect()
@@ -232,8 +245,12 @@ class DataFrame:
         print(self._show_string(n, truncate, vertical))
 
     def _show_string(self, n: int = 20, truncate: bool | int = True, vertical: bool = False) -> str:
-        table = self.limit(n + 1).toArrow()
-        return _format_show(table, n, truncate, vertical)
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise TypeError(f"[NOT_INT] show's n should be an int, got {type(n).__name__}")
+        if not isinstance(truncate, (bool, int)):
+            raise TypeError(f"[NOT_BOOL_OR_INT] show's truncate should be a bool or an int, got {type(truncate).__name__}")
+        table = self.limit(max(n, 0) + 1).toArrow()
+        return _display.show_string(table, max(n, 0), truncate, vertical, self._time_zone_for(table.schema))
 
     # -- views ---------------------------------------------------------------------------------
 
@@ -260,105 +277,8 @@ class DataFrame:
             return "DataFrame[<unresolved>]"
 
 
-def _rows(table: pa.Table) -> list[Row]:
-    names = table.column_names
-    columns = [_column_values(table.column(i)) for i in range(table.num_columns)]
-    if not columns:
-        return [Row._from_fields([], []) for _ in range(table.num_rows)]
-    return [Row._from_fields(names, list(values)) for values in zip(*columns)]
-
-
-def _column_values(arr: pa.ChunkedArray) -> list:
-    t = arr.type
-    values = arr.to_pylist()
-    return [_to_python(v, t) for v in values] if _needs_conversion(t) else values
-
-
-def _needs_conversion(t: pa.DataType) -> bool:
-    return pa.types.is_struct(t) or pa.types.is_map(t) or pa.types.is_list(t) or pa.types.is_large_list(t)
-
-
-def _to_python(v: Any, t: pa.DataType) -> Any:
-    if v is None:
-        return None
-    if pa.types.is_struct(t):
-        return Row._from_fields([f.name for f in t], [_to_python(v[f.name], f.type) for f in t])
-    if pa.types.is_map(t):
-        return {k: _to_python(x, t.item_type) for k, x in v}
-    if pa.types.is_list(t) or pa.types.is_large_list(t):
-        return [_to_python(x, t.value_type) for x in v]
-    return v
-
-
-def _format_value(v: Any) -> str:
-    if v is None:
-        return "NULL"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        if v != v:
-            return "NaN"
-        if v in (float("inf"), float("-inf")):
-            return "Infinity" if v > 0 else "-Infinity"
-        return repr(v) if abs(v) < 1e7 and (abs(v) >= 1e-3 or v == 0) else _spark_sci(v)
-    if isinstance(v, (bytes, bytearray)):
-        return "[" + " ".join(f"{b:02X}" for b in v) + "]"
-    if isinstance(v, list):
-        return "[" + ", ".join(_format_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{_format_value(k)} -> {_format_value(x)}" for k, x in v.items()) + "}"
-    if isinstance(v, Row):
-        return "{" + ", ".join(_format_value(x) for x in v) + "}"
-    return str(v)
-
-
-def _spark_sci(v: float) -> str:
-    mantissa, exp = f"{v:E}".split("E")
-    mantissa = mantissa.rstrip("0").rstrip(".")
-    if "." not in mantissa:
-        mantissa += ".0"
-    return f"{mantissa}E{int(exp)}"
-
-
-def _format_show(table: pa.Table, n: int, truncate: bool | int, vertical: bool) -> str:
-    names = table.column_names
-    rows = _rows(table)
-    has_more = len(rows) > n
-    rows = rows[:n]
-    width = 20 if truncate is True else (int(truncate) if truncate else 0)
-
-    def cell(v: Any) -> str:
-        s = _format_value(v)
-        if width and len(s) > width:
-            s = s[: width - 3] + "..." if width >= 4 else s[:width]
-        return s
-
-    cells = [[cell(v) for v in r] for r in rows]
-    if vertical:
-        out = []
-        name_w = max((len(x) for x in names), default=0)
-        for i, r in enumerate(cells):
-            out.append(f"-RECORD {i}" + "-" * 10)
-            for name, c in zip(names, r):
-                out.append(f" {name.ljust(name_w)} | {c}")
-        if not cells:
-            out.append("(0 rows)")
-        return "\n".join(out) + "\n"
-    widths = [max(3, len(name), *(len(r[i]) for r in cells)) if cells else max(3, len(name)) for i, name in enumerate(names)]
-    sep = "+" + "+".join("-" * w for w in widths) + "+"
-
-    def line(values: list[str]) -> str:
-        if width:
-            return "|" + "|".join(v.rjust(w) for v, w in zip(values, widths)) + "|"
-        return "|" + "|".join(v.ljust(w) for v, w in zip(values, widths)) + "|"
-
-    out = [sep, line(names), sep]
-    out += [line(r) for r in cells]
-    out.append(sep)
-    text = "\n".join(out) + "\n"
-    if has_more:
-        text += f"only showing top {n} row{'s' if n != 1 else ''}\n"
-    return text
+def _rows(table: pa.Table, time_zone: str | None = None) -> list[Row]:
+    return _display.table_rows(table, time_zone)
 
 
 def _json(obj: Any) -> str:

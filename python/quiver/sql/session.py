@@ -147,7 +147,7 @@ class SparkSession:
 
     def createDataFrame(self, data: Any, schema: Any = None, samplingRatio: float | None = None,
                         verifySchema: bool = True) -> DataFrame:
-        table = _to_arrow_table(data, schema)
+        table = _to_arrow_table(data, schema, verifySchema)
         result = self._client.put_table(table)
         return self._read_stored(result.dataframe_id)
 
@@ -248,105 +248,11 @@ def _local_parallelism(master: str | None) -> int | None:
         return None
 
 
-def _to_arrow_table(data: Any, schema: Any) -> pa.Table:
-    import pandas as pd
+def _to_arrow_table(data: Any, schema: Any, verify: bool = True) -> pa.Table:
+    """createDataFrame's inputs (pandas, Arrow, numpy, rows) as one Arrow table: see quiver.sql._create."""
+    from quiver.sql import _create
 
-    struct = _schema_arg(schema)
-    names = schema if isinstance(schema, (list, tuple)) and all(isinstance(s, str) for s in schema) else None
-    if isinstance(data, pd.DataFrame):
-        if struct is not None:
-            renamed = data.copy(deep=False)
-            if len(struct.fields) != len(renamed.columns):
-                raise ValueError(f"the schema has {len(struct.fields)} fields but the pandas DataFrame has {len(renamed.columns)} columns")
-            renamed.columns = struct.names
-            return _pandas.pandas_to_arrow(renamed, schema=struct.to_arrow_schema())
-        table = _pandas.pandas_to_arrow(data)
-        return table.rename_columns(list(names)) if names else table
-    if isinstance(data, pa.Table):
-        table = _pandas.move_pandas_metadata_to_fields(data)
-        if struct is not None:
-            table = table.rename_columns(struct.names).cast(struct.to_arrow_schema())
-        elif names:
-            table = table.rename_columns(list(names))
-        return table
-    if isinstance(data, pa.RecordBatch):
-        return _to_arrow_table(pa.Table.from_batches([data]), schema)
-    try:
-        import numpy as np
-
-        if isinstance(data, np.ndarray):
-            data = data.tolist()
-    except ImportError:
-        pass
-    if isinstance(data, Iterable) and not isinstance(data, (str, bytes, dict)):
-        return _rows_to_table(list(data), struct, names)
-    raise TypeError(f"createDataFrame does not accept {type(data).__name__}; pass a pandas DataFrame, a pyarrow Table, or a list of rows")
-
-
-def _schema_arg(schema: Any) -> StructType | None:
-    if schema is None or (isinstance(schema, (list, tuple)) and all(isinstance(s, str) for s in schema)):
-        return None
-    if isinstance(schema, str):
-        parsed = _parse_datatype_string(schema)
-        if not isinstance(parsed, StructType):
-            parsed = StructType([StructField("value", parsed)])
-        return parsed
-    if isinstance(schema, StructType):
-        return schema
-    if isinstance(schema, DataType):
-        return StructType([StructField("value", schema)])
-    raise TypeError(f"schema must be a StructType, a DDL string or a list of column names, got {type(schema).__name__}")
-
-
-def _rows_to_table(rows: list, struct: StructType | None, names: Any) -> pa.Table:
-    normalized: list[list] = []
-    fields: list[str] | None = None
-    for r in rows:
-        if isinstance(r, Row) and r.__fields__ is not None:
-            fields = fields or list(r.__fields__)
-            normalized.append(list(r))
-        elif isinstance(r, dict):
-            fields = fields or list(r.keys())
-            normalized.append([r.get(k) for k in fields])
-        elif isinstance(r, (list, tuple)):
-            normalized.append(list(r))
-        else:
-            # A list of scalars with an atomic schema (createDataFrame([1, 2], "int")).
-            normalized.append([r])
-    if struct is None:
-        ncols = max((len(r) for r in normalized), default=0)
-        col_names = list(names) if names else (fields or [f"_{i + 1}" for i in range(ncols)])
-        types = []
-        for i in range(len(col_names)):
-            inferred: DataType = NullType()
-            for r in normalized:
-                if i < len(r) and r[i] is not None:
-                    inferred = infer_type(r[i])
-                    break
-            types.append(inferred)
-        struct = StructType([StructField(n, t) for n, t in zip(col_names, types)])
-    for i, r in enumerate(normalized):
-        if len(r) != len(struct.fields):
-            raise ValueError(f"row {i} has {len(r)} values but the schema has {len(struct.fields)} fields ({', '.join(struct.names)})")
-    arrays = []
-    for i, f in enumerate(struct.fields):
-        values = [_python_value(r[i]) for r in normalized]
-        t = f.dataType.to_arrow()
-        try:
-            arrays.append(pa.array(values, type=t))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
-            raise TypeError(f"field {f.name}: {f.dataType.simpleString()} can not accept the values given ({e})") from None
-    return pa.Table.from_arrays(arrays, schema=struct.to_arrow_schema())
-
-
-def _python_value(v: Any) -> Any:
-    if isinstance(v, Row) and v.__fields__ is not None:
-        return {k: _python_value(x) for k, x in zip(v.__fields__, v)}
-    if isinstance(v, dict):
-        return [(k, _python_value(x)) for k, x in v.items()] if not all(isinstance(k, str) for k in v) else {k: _python_value(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)) and not isinstance(v, Row):
-        return [_python_value(x) for x in v]
-    return v
+    return _create.to_arrow_table(data, schema, verify)
 
 
 _ = (datetime, decimal)
