@@ -189,6 +189,12 @@ class DataFrame:
 
     # -- writing: df.write ----------------------------------------------------------------------
 
+    @property
+    def write(self) -> "DataFrameWriter":
+        from quiver.sql.readwriter import DataFrameWriter
+
+        return DataFrameWriter(self)
+
     # -- actions -------------------------------------------------------------------------------
 
     def toArrow(self) -> pa.Table:

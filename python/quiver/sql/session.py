@@ -178,6 +178,12 @@ class SparkSession:
 
     # -- reading files: spark.read ----------------------------------------------------------------
 
+    @property
+    def read(self) -> "DataFrameReader":
+        from quiver.sql.readwriter import DataFrameReader
+
+        return DataFrameReader(self)
+
     # -- catalog and SQL: spark.catalog, spark.udf --------------------------------------------------
 
     # -- lifecycle -----------------------------------------------------------------------------
