@@ -53,7 +53,7 @@ func discoverParquet(ds *Dataset) error {
 		}
 	}
 	if ds.DataSchema == nil {
-		ds.DataSchema = schemas[0]
+		ds.DataSchema = normalizeSchema(schemas[0])
 	}
 	// Statistics are per file schema; re-index them by the dataset's columns (matched by name).
 	for i, f := range ds.Files {

@@ -193,6 +193,10 @@ func (m *columnMapper) build(b arrow.RecordBatch, rows int64) (arrow.RecordBatch
 			cols[i] = src
 			continue
 		}
+		if same, ok := retype(src, want.Type); ok {
+			cols[i] = same
+			continue
+		}
 		ctx := compute.WithAllocator(context.Background(), m.mem)
 		cast, err := compute.CastArray(ctx, src, compute.SafeCastOptions(want.Type))
 		if err != nil {
@@ -233,3 +237,109 @@ func ReadAll(ctx context.Context, ds *Dataset, projection []int, mem memory.Allo
 }
 
 var _ = strings.EqualFold
+
+// normalizeSchema drops Parquet field ids from field metadata and gives nested types Arrow's
+// canonical child names (list "item", map "entries"/"key"/"value"), so a schema read from a
+// file equals the one the engine builds (arrow.ListOf, arrow.MapOf).
+func normalizeSchema(s *arrow.Schema) *arrow.Schema {
+	fields := make([]arrow.Field, s.NumFields())
+	for i, f := range s.Fields() {
+		fields[i] = normalizeField(f)
+	}
+	md := s.Metadata()
+	return arrow.NewSchema(fields, &md)
+}
+
+func normalizeField(f arrow.Field) arrow.Field {
+	if f.HasMetadata() {
+		keys, values := []string{}, []string{}
+		for i, k := range f.Metadata.Keys() {
+			if k != "PARQUET:field_id" {
+				keys = append(keys, k)
+				values = append(values, f.Metadata.Values()[i])
+			}
+		}
+		f.Metadata = arrow.NewMetadata(keys, values)
+		if len(keys) == 0 {
+			f.Metadata = arrow.Metadata{}
+		}
+	}
+	f.Type = normalizeType(f.Type)
+	return f
+}
+
+func normalizeType(t arrow.DataType) arrow.DataType {
+	switch tt := t.(type) {
+	case *arrow.ListType:
+		elem := normalizeField(tt.ElemField())
+		elem.Name = "item"
+		return arrow.ListOfField(elem)
+	case *arrow.LargeListType:
+		elem := normalizeField(tt.ElemField())
+		elem.Name = "item"
+		return arrow.LargeListOfField(elem)
+	case *arrow.FixedSizeListType:
+		elem := normalizeField(tt.ElemField())
+		elem.Name = "item"
+		return arrow.FixedSizeListOfField(tt.Len(), elem)
+	case *arrow.StructType:
+		fields := make([]arrow.Field, tt.NumFields())
+		for i, f := range tt.Fields() {
+			fields[i] = normalizeField(f)
+		}
+		return arrow.StructOf(fields...)
+	case *arrow.MapType:
+		item := normalizeField(tt.ItemField())
+		m := arrow.MapOfWithMetadata(normalizeType(tt.KeyType()), arrow.Metadata{}, item.Type, item.Metadata)
+		if !item.Nullable {
+			m = arrow.MapOfWithMetadata(normalizeType(tt.KeyType()), arrow.Metadata{}, item.Type, item.Metadata)
+			m.SetItemNullable(false)
+		}
+		m.KeysSorted = tt.KeysSorted
+		return m
+	}
+	return t
+}
+
+// retype gives an array another type that differs only in nested field names, sharing the
+// buffers; ok is false when the types differ in more.
+func retype(arr arrow.Array, t arrow.DataType) (arrow.Array, bool) {
+	if !arrow.TypeEqual(normalizeType(arr.DataType()), normalizeType(t)) {
+		return nil, false
+	}
+	d := retypeData(arr.Data(), t)
+	defer d.Release()
+	return array.MakeFromData(d), true
+}
+
+func retypeData(d arrow.ArrayData, t arrow.DataType) arrow.ArrayData {
+	var childTypes []arrow.DataType
+	switch tt := t.(type) {
+	case *arrow.ListType:
+		childTypes = []arrow.DataType{tt.Elem()}
+	case *arrow.LargeListType:
+		childTypes = []arrow.DataType{tt.Elem()}
+	case *arrow.FixedSizeListType:
+		childTypes = []arrow.DataType{tt.Elem()}
+	case *arrow.MapType:
+		childTypes = []arrow.DataType{tt.Elem()}
+	case *arrow.StructType:
+		for _, f := range tt.Fields() {
+			childTypes = append(childTypes, f.Type)
+		}
+	}
+	children := make([]arrow.ArrayData, len(d.Children()))
+	for i, c := range d.Children() {
+		if i < len(childTypes) {
+			children[i] = retypeData(c, childTypes[i])
+		} else {
+			c.Retain()
+			children[i] = c
+		}
+	}
+	out := array.NewData(t, d.Len(), d.Buffers(), children, d.NullN(), d.Offset())
+	for _, c := range children {
+		c.Release()
+	}
+	return out
+}
