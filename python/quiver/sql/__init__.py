@@ -5,5 +5,6 @@ from quiver.sql.dataframe import DataFrame
 from quiver.sql.row import Row
 from quiver.sql.session import SparkSession
 from quiver.sql import functions, types
+from quiver.sql.window import Window, WindowSpec
 
-__all__ = ["SparkSession", "DataFrame", "Column", "Row", "functions", "types"]
+__all__ = ["SparkSession", "DataFrame", "Column", "Row", "functions", "types", "Window", "WindowSpec"]

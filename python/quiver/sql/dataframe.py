@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from typing import TYPE_CHECKING, Any, Iterator
 
 import pyarrow as pa
@@ -183,9 +184,196 @@ class DataFrame:
 
     # -- joins, sorting, set operations, repartitioning, sampling, windows ---------------------
 
+    def join(self, other: "DataFrame", on: Any = None, how: str | None = None) -> "DataFrame":
+        """Joins with other on column names (merged into one column each, as PySpark does), a
+        Column condition, or a list of either; how is any PySpark join type name."""
+        if not isinstance(other, DataFrame):
+            raise TypeError(f"join needs a DataFrame, got {type(other).__name__}")
+        j = rel.Join(left=self._rel, right=other._rel, join_type=_join_type(how))
+        if on is not None:
+            items = list(on) if isinstance(on, (list, tuple)) else [on]
+            if not items:
+                pass
+            elif all(isinstance(x, str) for x in items):
+                j.using_columns.extend(items)
+            elif all(isinstance(x, Column) for x in items):
+                cond = items[0]
+                for x in items[1:]:
+                    cond = cond & x
+                j.join_condition.CopyFrom(cond._expr)
+            else:
+                raise TypeError("join 'on' takes a column name, a list of names, a Column or a list of Columns, not a mix")
+        elif how is None:
+            j.join_type = rel.Join.JOIN_TYPE_INNER
+        return self._derive(join=j)
+
+    def crossJoin(self, other: "DataFrame") -> "DataFrame":
+        return self._derive(join=rel.Join(left=self._rel, right=other._rel, join_type=rel.Join.JOIN_TYPE_CROSS))
+
+    def hint(self, name: str, *parameters: Any) -> "DataFrame":
+        h = rel.Hint(input=self._rel, name=name)
+        for p in parameters:
+            h.parameters.append(_to_expr(p))
+        return self._derive(hint=h)
+
+    def _sort_orders(self, cols: tuple, kwargs: dict) -> list:
+        if len(cols) == 1 and isinstance(cols[0], (list, tuple)):
+            cols = tuple(cols[0])
+        if not cols:
+            raise ValueError("sort needs at least one column")
+        ascending = kwargs.pop("ascending", True)
+        if kwargs:
+            raise TypeError(f"unexpected keyword arguments: {', '.join(kwargs)}")
+        if isinstance(ascending, (list, tuple)):
+            if len(ascending) != len(cols):
+                raise ValueError(f"ascending has {len(ascending)} entries for {len(cols)} columns")
+            flags = [bool(a) for a in ascending]
+        else:
+            flags = [bool(ascending)] * len(cols)
+        orders = []
+        names = None
+        for c, asc in zip(cols, flags):
+            if isinstance(c, int) and not isinstance(c, bool):
+                # PySpark 4 sorts by 1-based column ordinals; a negative ordinal sorts descending.
+                names = names or self.columns
+                if c == 0 or abs(c) > len(names):
+                    raise IndexError(f"column ordinal must be in 1..{len(names)} or its negative, got {c}")
+                col = col_ref(names[abs(c) - 1], self._plan_id)
+                orders.append(col.asc()._expr if (c > 0) == asc else col.desc()._expr)
+                continue
+            col = to_column(c)
+            if col._expr.WhichOneof("expr_type") == "sort_order":
+                orders.append(col._expr.sort_order)
+                continue
+            orders.append((col.asc() if asc else col.desc())._expr)
+        return [o.sort_order if isinstance(o, ex.Expression) else o for o in orders]
+
+    def orderBy(self, *cols: Any, **kwargs: Any) -> "DataFrame":
+        return self._derive(sort=rel.Sort(input=self._rel, order=self._sort_orders(cols, kwargs), is_global=True))
+
+    sort = orderBy
+
+    def sortWithinPartitions(self, *cols: Any, **kwargs: Any) -> "DataFrame":
+        return self._derive(sort=rel.Sort(input=self._rel, order=self._sort_orders(cols, kwargs), is_global=False))
+
+    def _set_op(self, other: "DataFrame", kind: int, is_all: bool, by_name: bool = False,
+                allow_missing: bool = False) -> "DataFrame":
+        if not isinstance(other, DataFrame):
+            raise TypeError(f"expected a DataFrame, got {type(other).__name__}")
+        op = rel.SetOperation(left_input=self._rel, right_input=other._rel, set_op_type=kind, is_all=is_all)
+        if by_name:
+            op.by_name = True
+            op.allow_missing_columns = allow_missing
+        return self._derive(set_op=op)
+
+    def union(self, other: "DataFrame") -> "DataFrame":
+        return self._set_op(other, rel.SetOperation.SET_OP_TYPE_UNION, True)
+
+    unionAll = union
+
+    def unionByName(self, other: "DataFrame", allowMissingColumns: bool = False) -> "DataFrame":
+        return self._set_op(other, rel.SetOperation.SET_OP_TYPE_UNION, True, True, allowMissingColumns)
+
+    def intersect(self, other: "DataFrame") -> "DataFrame":
+        return self._set_op(other, rel.SetOperation.SET_OP_TYPE_INTERSECT, False)
+
+    def intersectAll(self, other: "DataFrame") -> "DataFrame":
+        return self._set_op(other, rel.SetOperation.SET_OP_TYPE_INTERSECT, True)
+
+    def subtract(self, other: "DataFrame") -> "DataFrame":
+        return self._set_op(other, rel.SetOperation.SET_OP_TYPE_EXCEPT, False)
+
+    def exceptAll(self, other: "DataFrame") -> "DataFrame":
+        return self._set_op(other, rel.SetOperation.SET_OP_TYPE_EXCEPT, True)
+
+    def repartition(self, numPartitions: Any = None, *cols: Any) -> "DataFrame":
+        if isinstance(numPartitions, (str, Column)):
+            cols, numPartitions = (numPartitions, *cols), None
+        if numPartitions is not None and (not isinstance(numPartitions, int) or isinstance(numPartitions, bool)):
+            raise TypeError(f"numPartitions must be an int, got {type(numPartitions).__name__}")
+        if not cols:
+            if numPartitions is None:
+                raise TypeError("repartition needs numPartitions or columns")
+            return self._derive(repartition=rel.Repartition(input=self._rel, num_partitions=numPartitions, shuffle=True))
+        r = rel.RepartitionByExpression(input=self._rel, partition_exprs=[to_column(c)._expr for c in _flat(cols)])
+        if numPartitions is not None:
+            r.num_partitions = numPartitions
+        return self._derive(repartition_by_expression=r)
+
+    def repartitionByRange(self, numPartitions: Any = None, *cols: Any) -> "DataFrame":
+        if isinstance(numPartitions, (str, Column)):
+            cols, numPartitions = (numPartitions, *cols), None
+        if not cols:
+            raise ValueError("repartitionByRange needs at least one column")
+        orders = []
+        for c in _flat(cols):
+            col = to_column(c)
+            orders.append(col._expr if col._expr.WhichOneof("expr_type") == "sort_order" else col.asc()._expr)
+        r = rel.RepartitionByExpression(input=self._rel, partition_exprs=orders)
+        if numPartitions is not None:
+            r.num_partitions = numPartitions
+        return self._derive(repartition_by_expression=r)
+
+    def coalesce(self, numPartitions: int) -> "DataFrame":
+        return self._derive(repartition=rel.Repartition(input=self._rel, num_partitions=numPartitions, shuffle=False))
+
+    def sample(self, withReplacement: Any = None, fraction: Any = None, seed: Any = None) -> "DataFrame":
+        """sample(fraction), sample(fraction, seed) or sample(withReplacement, fraction, seed)."""
+        if isinstance(withReplacement, (int, float)) and not isinstance(withReplacement, bool):
+            withReplacement, fraction, seed = None, withReplacement, fraction
+        if fraction is None or isinstance(fraction, bool) or not isinstance(fraction, (int, float)):
+            raise TypeError(f"sample needs a numeric fraction, got {fraction!r}")
+        if seed is not None and not isinstance(seed, int):
+            raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+        if seed is None:
+            seed = random.randint(0, 2**63 - 1)
+        s = rel.Sample(input=self._rel, lower_bound=0.0, upper_bound=float(fraction),
+                       with_replacement=bool(withReplacement), seed=seed)
+        return self._derive(sample=s)
+
+    def randomSplit(self, weights: list[float], seed: int | None = None) -> list["DataFrame"]:
+        for w in weights:
+            if w < 0:
+                raise ValueError(f"weights must be positive, got {weights}")
+        total = float(sum(weights))
+        if total <= 0:
+            raise ValueError("the sum of weights must be positive")
+        if seed is None:
+            seed = random.randint(0, 2**63 - 1)
+        # Each split keeps the rows whose draw falls in its slice of [0, 1): disjoint, and together
+        # every row, because all splits draw the same sequence (same seed, same input order).
+        ordered = self.sortWithinPartitions(*self.columns) if self.columns else self
+        bounds = [0.0]
+        for w in weights:
+            bounds.append(bounds[-1] + w / total)
+        bounds[-1] = 1.0
+        return [ordered._derive(sample=rel.Sample(input=ordered._rel, lower_bound=lo, upper_bound=hi,
+                                                  with_replacement=False, seed=seed))
+                for lo, hi in zip(bounds, bounds[1:])]
+
     # -- caching: cache, persist, unpersist, checkpoint -----------------------------------------
 
     # -- Python functions: mapInPandas, mapInArrow -----------------------------------------------
+
+    def _map_in_python(self, func: Any, schema: Any, eval_type: int, what: str, barrier: bool) -> "DataFrame":
+        from quiver.sql.udf import _map_function
+
+        f = _map_function(func, schema, eval_type, what)
+        m = rel.MapPartitions(input=self._rel, func=f._proto(), is_barrier=barrier)
+        return self._derive(map_partitions=m)
+
+    def mapInPandas(self, func: Any, schema: Any, barrier: bool = False, profile: Any = None) -> "DataFrame":
+        """Maps an iterator of pandas DataFrames (one per Arrow batch) to DataFrames of schema."""
+        from quiver.sql.udf import PythonEvalType
+
+        return self._map_in_python(func, schema, PythonEvalType.SQL_MAP_PANDAS_ITER_UDF, "mapInPandas", barrier)
+
+    def mapInArrow(self, func: Any, schema: Any, barrier: bool = False, profile: Any = None) -> "DataFrame":
+        """Maps an iterator of pyarrow RecordBatches to RecordBatches of schema."""
+        from quiver.sql.udf import PythonEvalType
+
+        return self._map_in_python(func, schema, PythonEvalType.SQL_MAP_ARROW_ITER_UDF, "mapInArrow", barrier)
+
 
     # -- writing: df.write ----------------------------------------------------------------------
 
@@ -236,8 +424,7 @@ class DataFrame:
         return self.head()
 
     def tail(self, num: int) -> list[Row]:
-        rows = self.collect()
-        return rows[-num:] if num else []
+        return _rows(self._derive(tail=rel.Tail(input=self._rel, limit=num)).toArrow())
 
     def isEmpty(self) -> bool:
         return len(self.take(1)) == 0
@@ -281,6 +468,34 @@ class DataFrame:
             return "DataFrame[" + ", ".join(f"{n}: {t}" for n, t in self.dtypes) + "]"
         except Exception:  # repr must not fail on a plan the server rejects
             return "DataFrame[<unresolved>]"
+
+
+_JOIN_TYPES = {
+    "inner": rel.Join.JOIN_TYPE_INNER, "cross": rel.Join.JOIN_TYPE_CROSS,
+    "outer": rel.Join.JOIN_TYPE_FULL_OUTER, "full": rel.Join.JOIN_TYPE_FULL_OUTER,
+    "fullouter": rel.Join.JOIN_TYPE_FULL_OUTER, "full_outer": rel.Join.JOIN_TYPE_FULL_OUTER,
+    "left": rel.Join.JOIN_TYPE_LEFT_OUTER, "leftouter": rel.Join.JOIN_TYPE_LEFT_OUTER,
+    "left_outer": rel.Join.JOIN_TYPE_LEFT_OUTER, "right": rel.Join.JOIN_TYPE_RIGHT_OUTER,
+    "rightouter": rel.Join.JOIN_TYPE_RIGHT_OUTER, "right_outer": rel.Join.JOIN_TYPE_RIGHT_OUTER,
+    "semi": rel.Join.JOIN_TYPE_LEFT_SEMI, "leftsemi": rel.Join.JOIN_TYPE_LEFT_SEMI,
+    "left_semi": rel.Join.JOIN_TYPE_LEFT_SEMI, "anti": rel.Join.JOIN_TYPE_LEFT_ANTI,
+    "leftanti": rel.Join.JOIN_TYPE_LEFT_ANTI, "left_anti": rel.Join.JOIN_TYPE_LEFT_ANTI,
+}
+
+
+def _join_type(how: str | None) -> int:
+    if how is None:
+        return rel.Join.JOIN_TYPE_INNER
+    key = how.lower().replace(" ", "")
+    if key not in _JOIN_TYPES:
+        raise ValueError(f"unsupported join type {how!r}; supported: {', '.join(sorted(_JOIN_TYPES))}")
+    return _JOIN_TYPES[key]
+
+
+def _flat(cols: tuple) -> list:
+    if len(cols) == 1 and isinstance(cols[0], (list, tuple)):
+        return list(cols[0])
+    return list(cols)
 
 
 def _rows(table: pa.Table, time_zone: str | None = None) -> list[Row]:

@@ -215,7 +215,7 @@ for _name in ("sqrt", "exp", "expm1", "cbrt", "ln", "log10", "log2", "log1p", "s
               "try_add", "try_subtract", "try_multiply", "try_divide", "try_mod",
               # strings
               "upper", "lower", "length", "char_length", "character_length", "reverse", "initcap",
-              "ascii", "ltrim", "rtrim", "instr", "contains", "startswith", "endswith", "ucase",
+              "ascii", "ltrim", "rtrim", "contains", "startswith", "endswith", "ucase",
               "lcase", "octet_length", "bit_length", "left", "right", "base64", "unbase64",
               # dates
               "year", "month", "dayofmonth", "day", "dayofweek", "dayofyear", "weekofyear", "weekday",
@@ -305,6 +305,10 @@ def regexp_extract(str: Any, pattern: str, idx: int) -> Column:  # noqa: A002
 
 def split(str: Any, pattern: str, limit: int = -1) -> Column:  # noqa: A002
     return _fn("split", _c(str), _v(pattern), _v(limit))
+
+
+def instr(str: Any, substr: str) -> Column:  # noqa: A002
+    return _fn("instr", _c(str), _v(substr))
 
 
 def locate(substr: str, str: Any, pos: int = 1) -> Column:  # noqa: A002
@@ -439,3 +443,49 @@ def slice(x: Any, start: Any, length: Any) -> Column:  # noqa: A001
     return _fn("slice", _c(x), _v(start), _v(length))
 
 # -- end of scalar functions (engineer D) --------------------------------------------------------
+
+
+# -- Python UDFs (engineer F) ----------------------------------------------------------------------
+
+from quiver.sql.udf import PandasUDFType, pandas_udf, udf  # noqa: E402,F401
+
+
+# -- window functions (engineer E2) --------------------------------------------------------------
+
+
+def row_number() -> Column:
+    return Column._fn("row_number")
+
+
+def rank() -> Column:
+    return Column._fn("rank")
+
+
+def dense_rank() -> Column:
+    return Column._fn("dense_rank")
+
+
+def percent_rank() -> Column:
+    return Column._fn("percent_rank")
+
+
+def cume_dist() -> Column:
+    return Column._fn("cume_dist")
+
+
+def ntile(n: int) -> Column:
+    return Column._fn("ntile", int(n))
+
+
+def lag(col: Any, offset: int = 1, default: Any = None) -> Column:  # noqa: A002
+    return Column._fn("lag", to_column(col), int(offset), default)
+
+
+def lead(col: Any, offset: int = 1, default: Any = None) -> Column:  # noqa: A002
+    return Column._fn("lead", to_column(col), int(offset), default)
+
+
+def broadcast(df: Any) -> Any:
+    """Marks a DataFrame as small enough to send whole to every task of a join."""
+    return df.hint("broadcast")
+
