@@ -503,7 +503,7 @@ func formatJavaDouble(x float64, is32 bool) string {
 
 func (c *castState) toString(in arrow.Array) (arrow.Array, bool) {
 	n := in.Len()
-	valid := validityOf(in)
+	valid := validityBitmap(in)
 	out := newStringOutput(n, n*8)
 	var format func(i int) string
 	switch t := in.DataType().(type) {

@@ -195,7 +195,7 @@ func caseWhenKernel(ec *EvalContext, call *logical.Call, batch arrow.RecordBatch
 
 // splitByCondition returns the rows (original numbers) where cond is true and the rest.
 func splitByCondition(cond *array.Boolean, rows []int32) (taken, left []int32) {
-	valid, bits := validityOf(cond), boolValues(cond)
+	valid, bits := validityBitmap(cond), boolValues(cond)
 	taken = make([]int32, 0)
 	left = make([]int32, 0)
 	for j := 0; j < cond.Len(); j++ {
@@ -228,7 +228,7 @@ func coalesceKernel(ec *EvalContext, call *logical.Call, batch arrow.RecordBatch
 		if err != nil {
 			return nil, err
 		}
-		valid := validityOf(v)
+		valid := validityBitmap(v)
 		claimed := make([]bool, v.Len())
 		left := make([]int32, 0)
 		for j := range claimed {
@@ -264,7 +264,7 @@ func isNaNKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, leng
 	a := arrays[0]
 	n := a.Len()
 	out := newBoolOutput(ec.Task.Allocator, n)
-	valid := validityOf(a)
+	valid := validityBitmap(a)
 	switch a.DataType().ID() {
 	case arrow.FLOAT64:
 		v := values[float64](a)
@@ -324,7 +324,7 @@ func extremumFixed[T number](ec *EvalContext, t arrow.DataType, arrays []arrow.A
 	}
 	buf, out := newFixedBuffer[T](ec.Task.Allocator, n)
 	for _, a := range arrays {
-		v, valid := values[T](a), validityOf(a)
+		v, valid := values[T](a), validityBitmap(a)
 		for i := 0; i < n; i++ {
 			if !valid.get(i) {
 				continue

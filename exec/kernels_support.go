@@ -60,7 +60,7 @@ type bitmap struct {
 func (b bitmap) get(i int) bool { return b.bits == nil || bitutil.BitIsSet(b.bits, b.offset+i) }
 
 // validityOf returns the validity bitmap of an array (nil bits when it has no nulls).
-func validityOf(a arrow.Array) bitmap {
+func validityBitmap(a arrow.Array) bitmap {
 	if a.NullN() == 0 {
 		return bitmap{}
 	}
@@ -106,7 +106,7 @@ func newValidity(mem memory.Allocator, n int, inputs ...arrow.Array) *validityBu
 		v.bits[i] = 0xff
 	}
 	for _, in := range inputs {
-		vb := validityOf(in)
+		vb := validityBitmap(in)
 		if vb.bits == nil {
 			continue
 		}
@@ -227,7 +227,7 @@ func stringsOf(a arrow.Array) stringColumn {
 	if buf := d.Buffers()[2]; buf != nil {
 		data = buf.Bytes()
 	}
-	return stringColumn{offsets: offsets, data: data, valid: validityOf(a)}
+	return stringColumn{offsets: offsets, data: data, valid: validityBitmap(a)}
 }
 
 func (s stringColumn) at(i int) []byte { return s.data[s.offsets[i]:s.offsets[i+1]] }
