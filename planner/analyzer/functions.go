@@ -43,6 +43,9 @@ func (a *Analyzer) resolveFunction(u *logical.UnresolvedFunction) (logical.Expr,
 			return nil, errkind.Internal("argument %s of %s was not resolved", arg.String(), u.Name)
 		}
 	}
+	if udf, ok := a.resolveSessionFunction(u); ok {
+		return udf, nil
+	}
 	r, ok := functions[name]
 	if !ok {
 		var candidates []string

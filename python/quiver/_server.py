@@ -7,6 +7,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -52,6 +53,10 @@ class LocalServer:
             args += ["--parallelism", str(parallelism)]
         env = dict(os.environ)
         env["QUIVER_TOKEN"] = self.token
+        # Python UDF workers run this interpreter and import this copy of quiver, so functions
+        # pickled here unpickle there (same Python version, same packages).
+        env.setdefault("QUIVER_PYTHON", sys.executable)
+        env.setdefault("QUIVER_WORKER_PYTHONPATH", str(Path(__file__).resolve().parents[1]))
         if extra_env:
             env.update(extra_env)
         self._log = open(self._log_path, "wb")

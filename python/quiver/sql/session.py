@@ -186,6 +186,14 @@ class SparkSession:
 
     # -- catalog and SQL: spark.catalog, spark.udf --------------------------------------------------
 
+    @property
+    def udf(self) -> "UDFRegistration":
+        """spark.udf: register Python functions for SQL."""
+        from quiver.sql.udf import UDFRegistration
+
+        return UDFRegistration(self)
+
+
     # -- lifecycle -----------------------------------------------------------------------------
 
     def stop(self) -> None:

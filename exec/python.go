@@ -1,0 +1,640 @@
+package exec
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/quiverdata/quiver/errkind"
+	"github.com/quiverdata/quiver/planner/logical"
+	"github.com/quiverdata/quiver/planner/physical"
+	pb "github.com/quiverdata/quiver/proto/quiver/v1"
+	"github.com/quiverdata/quiver/udf"
+)
+
+// PythonExtension is the TaskContext.Extensions key of the task's *PythonSettings.
+const PythonExtension = "quiver.python"
+
+// PythonSettings is what Python operators need from the server for one task: the worker pool of
+// the session's interpreter and the session's UDF settings.
+type PythonSettings struct {
+	Pool *udf.Pool
+	// Timeout bounds one call of a UDF on one batch or group (quiver.udf.timeout); 0: none.
+	Timeout time.Duration
+	// Config is passed to workers (session time zone, batch size, ...).
+	Config map[string]string
+}
+
+func pythonSettings(tc *TaskContext) (*PythonSettings, error) {
+	s, ok := tc.Extensions[PythonExtension].(*PythonSettings)
+	if !ok || s == nil || s.Pool == nil {
+		return nil, errkind.NotImplemented("this server has no Python worker pool, so Python UDFs cannot run")
+	}
+	return s, nil
+}
+
+func init() {
+	RegisterBuilder(&physical.PythonEval{}, buildPythonEval)
+	RegisterBuilder(&physical.MapInPython{}, buildMapInPython)
+	RegisterExprEvaluator(evalPythonUDF)
+}
+
+// pythonFunction is the worker protocol's description of one function.
+func pythonFunction(f *logical.PythonFunction, offsets []int32, mem memory.Allocator) *pb.WorkerFunction {
+	sum := sha256.Sum256(f.Command)
+	field := arrow.Field{Name: "", Type: f.ReturnType, Nullable: true}
+	return &pb.WorkerFunction{
+		Name: f.Name, Command: f.Command, PythonVer: f.PythonVersion, ArgumentOffsets: offsets,
+		ReturnType: &pb.DataType{ArrowSchema: flight.SerializeSchema(arrow.NewSchema([]arrow.Field{field}, nil), mem)},
+		FunctionId: hex.EncodeToString(sum[:16]),
+	}
+}
+
+func describeFunctions(fs []*logical.PythonFunction) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.Name
+	}
+	if len(names) == 1 {
+		return "UDF '" + names[0] + "'"
+	}
+	return "UDFs '" + strings.Join(names, "', '") + "'"
+}
+
+// pythonStream is one task on a borrowed worker: a goroutine feeds input batches while the
+// operator reads output. Close gives the worker back (or has the pool replace it).
+type pythonStream struct {
+	settings *PythonSettings
+	worker   *udf.Worker
+	task     *udf.Task
+	cancel   context.CancelFunc
+	pumpDone chan struct{}
+	mu       sync.Mutex
+	pumpErr  error
+}
+
+// startPythonStream borrows a worker, checks the functions' Python version, sends the header
+// and starts feeding input. next yields input batches (io.EOF at the end); send writes one (the
+// stream's writer for Arrow, a pickled frame for rows); closeInput ends the input.
+func startPythonStream(ctx context.Context, tc *TaskContext, header *pb.WorkerTask, functions []*logical.PythonFunction,
+	feed func(ctx context.Context, task *udf.Task) error) (*pythonStream, error) {
+	settings, err := pythonSettings(tc)
+	if err != nil {
+		return nil, err
+	}
+	w, err := settings.Pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range functions {
+		if err := w.CheckVersion(f.Name, f.PythonVersion); err != nil {
+			settings.Pool.Release(w)
+			return nil, err
+		}
+	}
+	if header.Config == nil {
+		header.Config = map[string]string{}
+	}
+	for k, v := range settings.Config {
+		header.Config[k] = v
+	}
+	taskCtx, cancel := context.WithCancel(ctx)
+	task, err := w.StartTask(taskCtx, header, udf.TaskOptions{Timeout: settings.Timeout, Allocator: tc.Allocator, Describe: describeFunctions(functions)})
+	if err != nil {
+		cancel()
+		settings.Pool.Release(w)
+		return nil, err
+	}
+	s := &pythonStream{settings: settings, worker: w, task: task, cancel: cancel, pumpDone: make(chan struct{})}
+	go func() {
+		defer close(s.pumpDone)
+		defer func() {
+			if r := recover(); r != nil {
+				s.setPumpErr(errkind.Internal("feeding a Python worker panicked: %v", r))
+			}
+		}()
+		if err := feed(taskCtx, task); err != nil {
+			s.setPumpErr(err)
+		}
+	}()
+	return s, nil
+}
+
+func (s *pythonStream) setPumpErr(err error) {
+	s.mu.Lock()
+	if s.pumpErr == nil {
+		s.pumpErr = err
+	}
+	s.mu.Unlock()
+	// The worker waits for input that will never come: stop it; the pool replaces it.
+	s.task.Abort(err)
+}
+
+// failure prefers the input side's error: a worker killed because its input failed reports the
+// input's failure, not the dead connection.
+func (s *pythonStream) failure(err error) error {
+	if errors.Is(err, io.EOF) {
+		return err
+	}
+	s.mu.Lock()
+	pe := s.pumpErr
+	s.mu.Unlock()
+	if pe != nil {
+		return pe
+	}
+	return err
+}
+
+func (s *pythonStream) close() {
+	if s == nil || s.task == nil {
+		return
+	}
+	// Finish before cancelling: cancellation of a finished task must not kill the worker.
+	if !s.task.Done() {
+		s.task.Abort(fmt.Errorf("%w: the operator was closed before the Python worker finished", errkind.ErrCanceled))
+	}
+	<-s.pumpDone
+	s.task.Finish()
+	s.cancel()
+	s.settings.Pool.Release(s.worker)
+	s.task = nil
+}
+
+// feedBatches returns a feed function sending the batches next produces, each cut to at most
+// batchSize rows (spark.sql.execution.arrow.maxRecordsPerBatch), after transform (which owns
+// nothing; it returns a new batch the feed releases).
+func feedBatches(next func(ctx context.Context) (arrow.RecordBatch, error), batchSize int, schema *arrow.Schema,
+	transform func(b arrow.RecordBatch) (arrow.RecordBatch, error)) func(ctx context.Context, task *udf.Task) error {
+	return func(ctx context.Context, task *udf.Task) error {
+		for {
+			b, err := next(ctx)
+			if errors.Is(err, io.EOF) {
+				return task.CloseInput(schema)
+			}
+			if err != nil {
+				return err
+			}
+			err = sendSliced(b, batchSize, func(piece arrow.RecordBatch) error {
+				out := piece
+				if transform != nil {
+					t, err := transform(piece)
+					if err != nil {
+						return err
+					}
+					defer t.Release()
+					out = t
+				}
+				return task.WriteBatch(out)
+			})
+			b.Release()
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// sendSliced calls send with b cut into pieces of at most size rows (b itself when it fits).
+func sendSliced(b arrow.RecordBatch, size int, send func(arrow.RecordBatch) error) error {
+	n := b.NumRows()
+	if size <= 0 || n <= int64(size) {
+		if n == 0 {
+			return nil
+		}
+		return send(b)
+	}
+	for start := int64(0); start < n; start += int64(size) {
+		piece := b.NewSlice(start, min(start+int64(size), n))
+		err := send(piece)
+		piece.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// -- PythonEval: scalar calls appended as columns ------------------------------------------------
+
+type pythonEval struct {
+	tc      *TaskContext
+	node    *physical.PythonEval
+	input   Operator
+	stream  *pythonStream
+	pickled bool
+
+	// Arguments: distinct bound expressions, evaluated once per batch.
+	arguments []logical.Expr
+	offsets   [][]int32
+	argSchema *arrow.Schema
+
+	// queue holds input batches sent to the worker and not yet matched with output, in order.
+	queueMu sync.Mutex
+	queue   []arrow.RecordBatch
+	// pending output not yet matched (Arrow path) and the current input batch's progress.
+	out       arrow.RecordBatch
+	outOffset int64
+	in        arrow.RecordBatch
+	inOffset  int64
+	done      bool
+}
+
+func buildPythonEval(tc *TaskContext, n physical.Node, partition int) (Operator, error) {
+	node := n.(*physical.PythonEval)
+	in, err := Build(tc, node.Input, partition)
+	if err != nil {
+		return nil, err
+	}
+	return newPythonEval(tc, node, in), nil
+}
+
+func newPythonEval(tc *TaskContext, node *physical.PythonEval, in Operator) *pythonEval {
+	p := &pythonEval{tc: tc, node: node, input: in}
+	p.pickled = len(node.Calls) > 0 && node.Calls[0].Function.EvalType == logical.PythonRowPickled
+	index := map[string]int{}
+	var fields []arrow.Field
+	for _, c := range node.Calls {
+		offs := make([]int32, len(c.Args))
+		for j, a := range c.Args {
+			key := a.String() + "|" + fmt.Sprint(a.DataType())
+			idx, ok := index[key]
+			if !ok {
+				idx = len(p.arguments)
+				index[key] = idx
+				p.arguments = append(p.arguments, a)
+				fields = append(fields, arrow.Field{Name: fmt.Sprintf("_%d", idx), Type: a.DataType(), Nullable: true})
+			}
+			offs[j] = int32(idx)
+		}
+		p.offsets = append(p.offsets, offs)
+	}
+	p.argSchema = arrow.NewSchema(fields, nil)
+	return p
+}
+
+func (p *pythonEval) Schema() *arrow.Schema { return p.node.OutSchema }
+
+func (p *pythonEval) Open(ctx context.Context) error { return p.input.Open(ctx) }
+
+func (p *pythonEval) header() *pb.WorkerTask {
+	et := p.node.Calls[0].Function.EvalType
+	h := &pb.WorkerTask{EvalType: pb.PythonEvalType(et)}
+	var fields []arrow.Field
+	for i, c := range p.node.Calls {
+		h.Functions = append(h.Functions, pythonFunction(c.Function, p.offsets[i], p.tc.Allocator))
+		fields = append(fields, arrow.Field{Name: fmt.Sprintf("_%d", i), Type: c.Function.ReturnType, Nullable: true})
+	}
+	h.ReturnSchema = &pb.Schema{ArrowSchema: flight.SerializeSchema(arrow.NewSchema(fields, nil), p.tc.Allocator)}
+	if p.pickled {
+		h.ArgumentSchema = &pb.Schema{ArrowSchema: flight.SerializeSchema(p.argSchema, p.tc.Allocator)}
+	}
+	return h
+}
+
+func (p *pythonEval) functions() []*logical.PythonFunction {
+	out := make([]*logical.PythonFunction, len(p.node.Calls))
+	for i, c := range p.node.Calls {
+		out[i] = c.Function
+	}
+	return out
+}
+
+// arguments evaluates the distinct argument expressions over b into a batch (owned by caller).
+func (p *pythonEval) argumentBatch(ctx context.Context, b arrow.RecordBatch) (arrow.RecordBatch, error) {
+	ec := &EvalContext{Ctx: ctx, Task: p.tc}
+	return ProjectBatch(ec, p.arguments, p.argSchema, b)
+}
+
+func (p *pythonEval) start(ctx context.Context) error {
+	feedNext := func(ctx context.Context) (arrow.RecordBatch, error) { return p.input.Next(ctx) }
+	var feed func(ctx context.Context, task *udf.Task) error
+	enqueue := func(b arrow.RecordBatch) {
+		b.Retain()
+		p.queueMu.Lock()
+		p.queue = append(p.queue, b)
+		p.queueMu.Unlock()
+	}
+	if p.pickled {
+		feed = func(ctx context.Context, task *udf.Task) error {
+			for {
+				b, err := feedNext(ctx)
+				if errors.Is(err, io.EOF) {
+					return task.WriteFrame(nil)
+				}
+				if err != nil {
+					return err
+				}
+				err = sendSliced(b, p.tc.BatchSize, func(piece arrow.RecordBatch) error {
+					args, err := p.argumentBatch(ctx, piece)
+					if err != nil {
+						return err
+					}
+					defer args.Release()
+					frame, err := udf.PickleRows(args.Columns(), 0, int(args.NumRows()))
+					if err != nil {
+						return err
+					}
+					enqueue(piece)
+					return task.WriteFrame(frame)
+				})
+				b.Release()
+				if err != nil {
+					return err
+				}
+			}
+		}
+	} else {
+		feed = feedBatches(feedNext, p.tc.BatchSize, p.argSchema, func(piece arrow.RecordBatch) (arrow.RecordBatch, error) {
+			args, err := p.argumentBatch(ctx, piece)
+			if err != nil {
+				return nil, err
+			}
+			enqueue(piece)
+			return args, nil
+		})
+	}
+	s, err := startPythonStream(ctx, p.tc, p.header(), p.functions(), feed)
+	if err != nil {
+		return err
+	}
+	p.stream = s
+	return nil
+}
+
+// readOutput returns the worker's next result batch (one column per call).
+func (p *pythonEval) readOutput() (arrow.RecordBatch, error) {
+	if !p.pickled {
+		b, err := p.stream.task.ReadBatch()
+		return b, p.stream.failure(err)
+	}
+	frame, err := p.stream.task.ReadFrame()
+	if err != nil {
+		return nil, p.stream.failure(err)
+	}
+	v, err := udf.Unpickle(frame)
+	if err != nil {
+		return nil, err
+	}
+	lists, ok := v.([]any)
+	if !ok || len(lists) != len(p.node.Calls) {
+		return nil, errkind.Internal("the Python worker sent %T instead of one result list per UDF", v)
+	}
+	cols := make([]arrow.Array, len(lists))
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	var n int64 = -1
+	fields := make([]arrow.Field, len(lists))
+	for i, l := range lists {
+		values, _ := l.([]any)
+		f := p.node.Calls[i].Function
+		bld := array.NewBuilder(p.tc.Allocator, f.ReturnType)
+		for _, x := range values {
+			if err := udf.AppendWire(bld, x, f.Name); err != nil {
+				bld.Release()
+				return nil, err
+			}
+		}
+		cols[i] = bld.NewArray()
+		bld.Release()
+		n = int64(len(values))
+		fields[i] = arrow.Field{Name: fmt.Sprintf("_%d", i), Type: f.ReturnType, Nullable: true}
+	}
+	return array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, n), nil
+}
+
+func (p *pythonEval) popInput() (arrow.RecordBatch, bool) {
+	p.queueMu.Lock()
+	defer p.queueMu.Unlock()
+	if len(p.queue) == 0 {
+		return nil, false
+	}
+	b := p.queue[0]
+	p.queue = p.queue[1:]
+	return b, true
+}
+
+// Next zips input rows with result rows, whatever the batch boundaries on each side.
+func (p *pythonEval) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if p.done {
+		return nil, io.EOF
+	}
+	if p.stream == nil {
+		if err := p.start(ctx); err != nil {
+			return nil, err
+		}
+	}
+	for {
+		if p.out == nil || p.outOffset >= p.out.NumRows() {
+			if p.out != nil {
+				p.out.Release()
+				p.out = nil
+			}
+			b, err := p.readOutput()
+			if errors.Is(err, io.EOF) {
+				p.queueMu.Lock()
+				left := len(p.queue)
+				p.queueMu.Unlock()
+				if p.in != nil && p.inOffset < p.in.NumRows() || left > 0 {
+					return nil, errkind.Invalid("%s returned fewer rows than it was given", describeFunctions(p.functions()))
+				}
+				p.done = true
+				p.stream.close()
+				return nil, io.EOF
+			}
+			if err != nil {
+				return nil, err
+			}
+			p.out, p.outOffset = b, 0
+			if b.NumRows() == 0 {
+				continue
+			}
+		}
+		if p.in == nil || p.inOffset >= p.in.NumRows() {
+			if p.in != nil {
+				p.in.Release()
+				p.in = nil
+			}
+			b, ok := p.popInput()
+			if !ok {
+				return nil, errkind.Invalid("%s returned more rows than it was given", describeFunctions(p.functions()))
+			}
+			p.in, p.inOffset = b, 0
+			continue
+		}
+		n := min(p.in.NumRows()-p.inOffset, p.out.NumRows()-p.outOffset)
+		cols := make([]arrow.Array, 0, len(p.node.OutSchema.Fields()))
+		for i := 0; i < int(p.in.NumCols()); i++ {
+			cols = append(cols, array.NewSlice(p.in.Column(i), p.inOffset, p.inOffset+n))
+		}
+		for i := 0; i < int(p.out.NumCols()); i++ {
+			cols = append(cols, array.NewSlice(p.out.Column(i), p.outOffset, p.outOffset+n))
+		}
+		res := array.NewRecordBatch(p.node.OutSchema, cols, n)
+		for _, c := range cols {
+			c.Release()
+		}
+		p.inOffset += n
+		p.outOffset += n
+		return res, nil
+	}
+}
+
+func (p *pythonEval) Close() error {
+	if p.stream != nil {
+		p.stream.close()
+		p.stream = nil
+	}
+	for _, b := range []arrow.RecordBatch{p.in, p.out} {
+		if b != nil {
+			b.Release()
+		}
+	}
+	p.in, p.out = nil, nil
+	p.queueMu.Lock()
+	for _, b := range p.queue {
+		b.Release()
+	}
+	p.queue = nil
+	p.queueMu.Unlock()
+	return p.input.Close()
+}
+
+// -- MapInPython: mapInPandas / mapInArrow ---------------------------------------------------------
+
+type mapInPython struct {
+	tc     *TaskContext
+	node   *physical.MapInPython
+	input  Operator
+	stream *pythonStream
+	done   bool
+}
+
+func buildMapInPython(tc *TaskContext, n physical.Node, partition int) (Operator, error) {
+	node := n.(*physical.MapInPython)
+	in, err := Build(tc, node.Input, partition)
+	if err != nil {
+		return nil, err
+	}
+	return &mapInPython{tc: tc, node: node, input: in}, nil
+}
+
+func (m *mapInPython) Schema() *arrow.Schema          { return m.node.OutSchema }
+func (m *mapInPython) Open(ctx context.Context) error { return m.input.Open(ctx) }
+
+func (m *mapInPython) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if m.done {
+		return nil, io.EOF
+	}
+	if m.stream == nil {
+		f := m.node.Function
+		h := &pb.WorkerTask{EvalType: pb.PythonEvalType(f.EvalType), Functions: []*pb.WorkerFunction{pythonFunction(f, nil, m.tc.Allocator)},
+			ReturnSchema: &pb.Schema{ArrowSchema: flight.SerializeSchema(m.node.OutSchema, m.tc.Allocator)}}
+		feed := feedBatches(func(ctx context.Context) (arrow.RecordBatch, error) { return m.input.Next(ctx) }, m.tc.BatchSize, m.node.Input.Schema(), nil)
+		s, err := startPythonStream(ctx, m.tc, h, []*logical.PythonFunction{f}, feed)
+		if err != nil {
+			return nil, err
+		}
+		m.stream = s
+	}
+	for {
+		b, err := m.stream.task.ReadBatch()
+		if err != nil {
+			err = m.stream.failure(err)
+			if errors.Is(err, io.EOF) {
+				m.done = true
+				m.stream.close()
+			}
+			return nil, err
+		}
+		if b.NumRows() == 0 {
+			b.Release()
+			continue
+		}
+		out := array.NewRecordBatch(m.node.OutSchema, b.Columns(), b.NumRows())
+		b.Release()
+		return out, nil
+	}
+}
+
+func (m *mapInPython) Close() error {
+	if m.stream != nil {
+		m.stream.close()
+		m.stream = nil
+	}
+	return m.input.Close()
+}
+
+// -- fallback: a Python call evaluated where no PythonEval node could take it ----------------------
+
+// evalPythonUDF evaluates a scalar Python call inside an expression the planner did not extract
+// (a join condition, an aggregate's argument): one worker round trip for this batch.
+func evalPythonUDF(ec *EvalContext, e logical.Expr, batch arrow.RecordBatch) (compute.Datum, bool, error) {
+	u, ok := e.(*logical.PythonUDF)
+	if !ok {
+		return nil, false, nil
+	}
+	if !u.Function.EvalType.IsScalar() {
+		return nil, true, errkind.Invalid("UDF '%s' is a %s function and cannot be evaluated per row here", u.Function.Name, u.Function.EvalType)
+	}
+	schema := arrow.NewSchema(append(append([]arrow.Field(nil), batch.Schema().Fields()...),
+		arrow.Field{Name: "pythonUDF0", Type: u.Function.ReturnType, Nullable: true}), nil)
+	node := &physical.PythonEval{Input: &physical.Empty{OutSchema: batch.Schema()}, Calls: []*logical.PythonUDF{u}, OutSchema: schema}
+	batch.Retain()
+	pe := newPythonEval(ec.Task, node, NewBatchSource(batch.Schema(), []arrow.RecordBatch{batch}))
+	defer pe.Close()
+	if err := pe.Open(ec.Ctx); err != nil {
+		return nil, true, err
+	}
+	var parts []arrow.Array
+	defer func() {
+		for _, a := range parts {
+			a.Release()
+		}
+	}()
+	for {
+		b, err := pe.Next(ec.Ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, true, err
+		}
+		col := b.Column(int(b.NumCols()) - 1)
+		col.Retain()
+		parts = append(parts, col)
+		b.Release()
+	}
+	var all arrow.Array
+	switch len(parts) {
+	case 0:
+		all = array.MakeArrayOfNull(ec.Task.Allocator, u.Function.ReturnType, 0)
+	case 1:
+		all = parts[0]
+		all.Retain()
+	default:
+		var err error
+		all, err = array.Concatenate(parts, ec.Task.Allocator)
+		if err != nil {
+			return nil, true, err
+		}
+	}
+	defer all.Release()
+	return compute.NewDatum(all), true, nil
+}

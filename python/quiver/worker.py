@@ -1,0 +1,831 @@
+"""The Python UDF worker: `python -m quiver.worker`.
+
+A Quiver executor starts these processes ahead of need and reuses them across tasks. Each worker
+connects to the executor's Unix socket, authenticates with the secret it was given, then serves
+tasks one after another: a WorkerTask header (what to call), the input (an Arrow IPC stream, or
+pickled rows for the classic row path), and it answers with the output in the same form followed
+by a WorkerTaskResult carrying the Python traceback when something failed.
+
+Functions are unpickled once per worker and cached by digest. Arrow columns become pandas objects
+without copies where pyarrow allows (numeric columns without nulls).
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import os
+import pickle
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+from typing import Any, Callable, Iterator
+
+# The worker must start even when optional imports fail, so it can report the failure.
+import pyarrow as pa
+
+from quiver.v1 import expressions_pb2 as ex
+from quiver.v1 import worker_pb2
+
+_ET = ex.PythonEvalType
+
+
+class UserError(Exception):
+    """A failure caused by the UDF (its exception, or a result that does not match its type)."""
+
+    def __init__(self, function_name: str, exc_type: str, message: str, tb: str):
+        super().__init__(message)
+        self.function_name = function_name
+        self.exc_type = exc_type
+        self.message = message
+        self.tb = tb
+
+
+# -- framing -----------------------------------------------------------------------------------
+
+
+def read_frame(f: io.BufferedReader) -> bytes | None:
+    head = f.read(4)
+    if len(head) < 4:
+        return None
+    (n,) = struct.unpack(">I", head)
+    if n == 0:
+        return b""
+    data = f.read(n)
+    if len(data) < n:
+        return None
+    return data
+
+
+def write_frame(f: io.BufferedWriter, data: bytes) -> None:
+    f.write(struct.pack(">I", len(data)))
+    if data:
+        f.write(data)
+
+
+# -- type names and conversions ----------------------------------------------------------------
+
+
+def spark_type_name(t: pa.DataType) -> str:
+    try:
+        from quiver.sql.types import from_arrow_type
+
+        return from_arrow_type(t).simpleString()
+    except Exception:  # naming must never hide the real error
+        return str(t)
+
+
+def describe_value(v: Any) -> str:
+    import pandas as pd
+
+    if isinstance(v, pd.DataFrame):
+        return "a pandas DataFrame with columns " + ", ".join(f"{c} ({t})" for c, t in v.dtypes.items())
+    if isinstance(v, pd.Series):
+        return f"a pandas Series of dtype {v.dtype}"
+    if isinstance(v, pa.Array):
+        return f"an Arrow array of type {v.type}"
+    return f"a {type(v).__name__}"
+
+
+def _to_series_or_frame(arr: pa.Array | pa.ChunkedArray):
+    """An Arrow column as pandas: a DataFrame for structs (as PySpark passes struct arguments),
+    else a Series. Numeric columns without nulls convert without copying."""
+    import pandas as pd
+
+    if pa.types.is_struct(arr.type):
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        names = [f.name for f in arr.type]
+        table = pa.Table.from_arrays(arr.flatten(), names=names)
+        return table.to_pandas(date_as_object=True)
+    s = arr.to_pandas(date_as_object=True)
+    if not isinstance(s, pd.Series):
+        s = pd.Series(s)
+    return s
+
+
+def pandas_to_arrow(result: Any, t: pa.DataType, name: str, expected_len: int | None) -> pa.Array:
+    """Converts a pandas UDF's result to the declared type, failing with a message that names the
+    UDF, the declared type and what came back."""
+    import numpy as np
+    import pandas as pd
+
+    declared = f"{spark_type_name(t)} (Arrow {t})"
+    if pa.types.is_struct(t):
+        if not isinstance(result, pd.DataFrame):
+            raise TypeError(f"UDF '{name}' is declared to return {declared}, so it must return a pandas DataFrame with columns "
+                            f"{', '.join(f.name for f in t)}, but it returned {describe_value(result)}")
+        if expected_len is not None and len(result) != expected_len:
+            raise ValueError(f"UDF '{name}' returned {len(result)} rows for a batch of {expected_len} rows; "
+                             "a scalar pandas UDF must return one value per input row")
+        arrays = []
+        for i, field in enumerate(t):
+            if field.name in result.columns:
+                column = result[field.name]
+            elif all(isinstance(c, int) for c in result.columns) and i < len(result.columns):
+                column = result.iloc[:, i]
+            else:
+                raise TypeError(f"UDF '{name}' is declared to return {declared} but the DataFrame it returned has no column "
+                                f"'{field.name}' (it has {', '.join(map(str, result.columns))})")
+            arrays.append(pandas_to_arrow(column, field.type, f"{name}.{field.name}", None))
+        return pa.StructArray.from_arrays(arrays, fields=list(t))
+    if isinstance(result, pd.DataFrame):
+        raise TypeError(f"UDF '{name}' is declared to return {declared} but returned {describe_value(result)}; "
+                        "return a Series, or declare a struct return type to return a DataFrame")
+    if isinstance(result, (pa.Array, pa.ChunkedArray)):
+        values = result
+    elif isinstance(result, pd.Series):
+        values = result
+    elif isinstance(result, (np.ndarray, list, tuple)):
+        values = pd.Series(list(result) if isinstance(result, tuple) else result)
+    else:
+        raise TypeError(f"UDF '{name}' is declared to return {declared} but returned {describe_value(result)}; "
+                        "a scalar pandas UDF must return a pandas Series of the same length as its input")
+    if expected_len is not None and len(values) != expected_len:
+        raise ValueError(f"UDF '{name}' returned {len(values)} values for a batch of {expected_len} rows; "
+                         "a scalar pandas UDF must return one value per input row")
+    try:
+        if isinstance(values, (pa.Array, pa.ChunkedArray)):
+            out = values.cast(t)
+            return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+        if (pa.types.is_integer(t) or pa.types.is_boolean(t)) and values.dtype.kind == "f":
+            # A float result for an integral type converts only when every value is integral.
+            out = pa.Array.from_pandas(values, type=pa.float64()).cast(t, safe=True)
+            return out
+        return pa.Array.from_pandas(values, type=t, safe=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError, OverflowError) as e:
+        raise TypeError(f"UDF '{name}' is declared to return {declared} but returned {describe_value(result)} "
+                        f"that does not convert to it: {e}") from None
+
+
+def python_to_arrow(values: list, t: pa.DataType, name: str) -> pa.Array:
+    """Converts a row UDF's results (one Python object per row) to the declared type."""
+    try:
+        if _has_struct(t):
+            values = [_row_to_arrow_value(v, t) for v in values]
+        return pa.array(values, type=t)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError, OverflowError) as e:
+        kinds = sorted({type(v).__name__ for v in values if v is not None}) or ["None"]
+        raise TypeError(f"UDF '{name}' is declared to return {spark_type_name(t)} (Arrow {t}) but returned values of "
+                        f"Python type {', '.join(kinds)} that do not convert to it: {e}") from None
+
+
+def _has_struct(t: pa.DataType) -> bool:
+    if pa.types.is_struct(t):
+        return True
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return _has_struct(t.value_type)
+    if pa.types.is_map(t):
+        return _has_struct(t.item_type)
+    return False
+
+
+def _row_to_arrow_value(v: Any, t: pa.DataType) -> Any:
+    """Rows and tuples become dicts for struct types, recursively."""
+    if v is None:
+        return None
+    if pa.types.is_struct(t):
+        if isinstance(v, dict):
+            return {f.name: _row_to_arrow_value(v.get(f.name), f.type) for f in t}
+        fields = getattr(v, "__fields__", None)
+        if fields:
+            d = dict(zip(fields, v))
+            return {f.name: _row_to_arrow_value(d.get(f.name), f.type) for f in t}
+        if isinstance(v, (tuple, list)):
+            return {f.name: _row_to_arrow_value(x, f.type) for f, x in zip(t, v)}
+        return v
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return [_row_to_arrow_value(x, t.value_type) for x in v]
+    if pa.types.is_map(t):
+        items = v.items() if isinstance(v, dict) else v
+        return [(k, _row_to_arrow_value(x, t.item_type)) for k, x in items]
+    return v
+
+
+def arrow_column_to_python(arr: pa.Array) -> list:
+    """An Arrow column as Python values the way PySpark passes them to row UDFs: structs as Row,
+    maps as dict."""
+    values = arr.to_pylist()
+    if _needs_row_conversion(arr.type):
+        return [_to_python(v, arr.type) for v in values]
+    return values
+
+
+def _needs_row_conversion(t: pa.DataType) -> bool:
+    return pa.types.is_struct(t) or pa.types.is_map(t) or ((pa.types.is_list(t) or pa.types.is_large_list(t)) and _needs_row_conversion(t.value_type))
+
+
+def _to_python(v: Any, t: pa.DataType) -> Any:
+    from quiver.sql.row import Row
+
+    if v is None:
+        return None
+    if pa.types.is_struct(t):
+        return Row._from_fields([f.name for f in t], [_to_python(v[f.name], f.type) for f in t])
+    if pa.types.is_map(t):
+        return {k: _to_python(x, t.item_type) for k, x in v}
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return [_to_python(x, t.value_type) for x in v]
+    return v
+
+
+# -- wire forms of the pickled row path --------------------------------------------------------
+# The executor pickles rows with plain Python values; dates travel as days since the epoch,
+# timestamps as microseconds, decimals as strings, structs as tuples and maps as lists of pairs.
+# The worker turns them into the objects PySpark passes (date, datetime, Decimal, Row, dict) and
+# results back into the wire form.
+
+
+def _from_wire(t: pa.DataType) -> Callable[[Any], Any] | None:
+    import datetime
+    import decimal
+
+    if pa.types.is_date32(t):
+        epoch = datetime.date(1970, 1, 1)
+        return lambda v: None if v is None else epoch + datetime.timedelta(days=v)
+    if pa.types.is_timestamp(t):
+        tz = datetime.timezone.utc if t.tz else None
+        epoch = datetime.datetime(1970, 1, 1, tzinfo=tz)
+        return lambda v: None if v is None else epoch + datetime.timedelta(microseconds=v)
+    if pa.types.is_decimal(t):
+        return lambda v: None if v is None else decimal.Decimal(v)
+    if pa.types.is_struct(t):
+        from quiver.sql.row import Row
+
+        names = [f.name for f in t]
+        inner = [_from_wire(f.type) for f in t]
+        return lambda v: None if v is None else Row._from_fields(names, [c(x) if c else x for c, x in zip(inner, v)])
+    if pa.types.is_map(t):
+        kc, vc = _from_wire(t.key_type), _from_wire(t.item_type)
+        return lambda v: None if v is None else {(kc(k) if kc else k): (vc(x) if vc else x) for k, x in v}
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        c = _from_wire(t.value_type)
+        if c is None:
+            return None
+        return lambda v: None if v is None else [c(x) for x in v]
+    return None
+
+
+def _to_wire(t: pa.DataType, name: str) -> Callable[[Any], Any] | None:
+    import datetime
+    import decimal
+
+    def bad(v: Any) -> TypeError:
+        return TypeError(f"UDF '{name}' is declared to return {spark_type_name(t)} but returned {type(v).__name__} value {v!r}")
+
+    if pa.types.is_date32(t):
+        epoch = datetime.date(1970, 1, 1)
+
+        def date(v: Any) -> Any:
+            if v is None:
+                return None
+            if isinstance(v, datetime.datetime):
+                v = v.date()
+            if not isinstance(v, datetime.date):
+                raise bad(v)
+            return (v - epoch).days
+        return date
+    if pa.types.is_timestamp(t):
+        utc = datetime.timezone.utc
+
+        def ts(v: Any) -> Any:
+            if v is None:
+                return None
+            if not isinstance(v, datetime.datetime):
+                raise bad(v)
+            if v.tzinfo is None and t.tz:
+                v = v.replace(tzinfo=utc)
+            base = datetime.datetime(1970, 1, 1, tzinfo=utc if v.tzinfo else None)
+            d = v - base
+            return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
+        return ts
+    if pa.types.is_decimal(t):
+        def dec(v: Any) -> Any:
+            if v is None:
+                return None
+            if not isinstance(v, (decimal.Decimal, int)):
+                raise bad(v)
+            return str(v)
+        return dec
+    if pa.types.is_struct(t):
+        inner = [_to_wire(f.type, name) for f in t]
+        names = [f.name for f in t]
+
+        def st(v: Any) -> Any:
+            if v is None:
+                return None
+            if isinstance(v, dict):
+                v = [v.get(n) for n in names]
+            elif getattr(v, "__fields__", None):
+                d = dict(zip(v.__fields__, v))
+                v = [d.get(n) for n in names]
+            if not isinstance(v, (tuple, list)) or len(v) != len(names):
+                raise bad(v)
+            return tuple(c(x) if c else x for c, x in zip(inner, v))
+        return st
+    if pa.types.is_map(t):
+        kc, vc = _to_wire(t.key_type, name), _to_wire(t.item_type, name)
+
+        def mp(v: Any) -> Any:
+            if v is None:
+                return None
+            if not isinstance(v, dict):
+                raise bad(v)
+            return [((kc(k) if kc else k), (vc(x) if vc else x)) for k, x in v.items()]
+        return mp
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        c = _to_wire(t.value_type, name)
+
+        def ls(v: Any) -> Any:
+            if v is None:
+                return None
+            if not isinstance(v, (list, tuple)):
+                raise bad(v)
+            return [c(x) for x in v] if c else list(v)
+        return ls
+    return None
+
+
+# -- the worker --------------------------------------------------------------------------------
+
+
+class Worker:
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.infile = sock.makefile("rb", buffering=1 << 16)
+        self.outfile = sock.makefile("wb", buffering=1 << 16)
+        self.functions: dict[str, Callable] = {}
+
+    def function(self, fn: worker_pb2.WorkerFunction) -> Callable:
+        cached = self.functions.get(fn.function_id)
+        if cached is None:
+            import cloudpickle  # noqa: F401  (registers what pickle.loads needs)
+
+            try:
+                loaded = pickle.loads(fn.command)
+            except Exception as e:
+                raise UserError(fn.name, type(e).__name__,
+                                f"cannot unpickle UDF '{fn.name}' (pickled with Python {fn.python_ver}, worker runs "
+                                f"{sys.version.split()[0]}): {e}", traceback.format_exc()) from None
+            # quiver.sql.udf pickles (function, return type) pairs; plain functions are accepted too.
+            cached = loaded[0] if isinstance(loaded, tuple) else loaded
+            self.functions[fn.function_id] = cached
+        return cached
+
+    def serve(self) -> None:
+        while True:
+            raw = read_frame(self.infile)
+            if raw is None:
+                return  # the executor closed the connection: the server stopped
+            task = worker_pb2.WorkerTask()
+            task.ParseFromString(raw)
+            self.run_task(task)
+
+    def run_task(self, task: worker_pb2.WorkerTask) -> None:
+        result = worker_pb2.WorkerTaskResult()
+        pickled = task.eval_type == _ET.PYTHON_EVAL_TYPE_SQL_BATCHED_UDF
+        return_schema = pa.ipc.read_schema(pa.py_buffer(task.return_schema.arrow_schema))
+        state = _Output(self.outfile, return_schema, pickled)
+        reader = None
+        try:
+            if pickled:
+                self.pickled_rows(task, state)
+            else:
+                reader = pa.ipc.open_stream(self.infile)
+                handler = _HANDLERS.get(task.eval_type)
+                if handler is None:
+                    raise UserError("", "NotImplementedError", f"eval type {task.eval_type} is not supported by this worker", "")
+                handler(self, task, reader, state)
+        except UserError as e:
+            result.error.CopyFrom(worker_pb2.WorkerError(function_name=e.function_name, exception_type=e.exc_type,
+                                                         message=e.message, traceback=e.tb, user_error=True))
+        except Exception as e:  # an exception from the UDF itself
+            result.error.CopyFrom(worker_pb2.WorkerError(function_name=state.current, exception_type=type(e).__name__,
+                                                         message=str(e), traceback=_user_traceback(),
+                                                         user_error=True))
+        # Keep the connection in step: read the rest of the input, end the output.
+        if pickled:
+            if not state.input_done:
+                while True:
+                    frame = read_frame(self.infile)
+                    if not frame:
+                        break
+        else:
+            if reader is None:
+                try:
+                    reader = pa.ipc.open_stream(self.infile)
+                except Exception:
+                    reader = None
+            if reader is not None:
+                for _ in reader:
+                    pass
+        state.close()
+        result.num_rows = state.rows
+        write_frame(self.outfile, result.SerializeToString())
+        self.outfile.flush()
+
+    # -- the classic row path: pickled rows in, pickled results out ---------------------------
+
+    def pickled_rows(self, task: worker_pb2.WorkerTask, state: "_Output") -> None:
+        arg_schema = pa.ipc.read_schema(pa.py_buffer(task.argument_schema.arrow_schema))
+        converters = [_from_wire(f.type) for f in arg_schema]
+        functions = []
+        for fn in task.functions:
+            rt = pa.ipc.read_schema(pa.py_buffer(fn.return_type.arrow_schema)).field(0).type
+            functions.append((fn.name, self.function(fn), list(fn.argument_offsets), _to_wire(rt, fn.name)))
+        while True:
+            frame = read_frame(self.infile)
+            if frame is None:
+                raise EOFError("the executor closed the connection mid-task")
+            if not frame:
+                state.input_done = True
+                break
+            rows = pickle.loads(frame)
+            if any(converters):
+                rows = [tuple(c(v) if c else v for c, v in zip(converters, row)) for row in rows]
+            outputs = []
+            for name, f, offsets, back in functions:
+                state.current = name
+                if len(offsets) == 1:
+                    o = offsets[0]
+                    results = [f(row[o]) for row in rows]
+                else:
+                    results = [f(*[row[o] for o in offsets]) for row in rows]
+                if back is not None:
+                    results = [back(v) for v in results]
+                outputs.append(results)
+            state.current = ""
+            state.write_frame(pickle.dumps(outputs, protocol=4), len(rows))
+
+
+def _user_traceback() -> str:
+    """The traceback without the worker's own frames, as PySpark shows it."""
+    etype, value, tb = sys.exc_info()
+    frames = traceback.extract_tb(tb)
+    here = os.path.abspath(__file__)
+    kept = [f for f in frames if os.path.abspath(f.filename) != here]
+    lines = ["Traceback (most recent call last):\n"]
+    lines += traceback.format_list(kept or frames)
+    lines += traceback.format_exception_only(etype, value)
+    return "".join(lines)
+
+
+class _Output:
+    """The task's output stream, opened on first use so an early failure still ends it cleanly."""
+
+    def __init__(self, outfile: Any, schema: pa.Schema, pickled: bool):
+        self.outfile = outfile
+        self.schema = schema
+        self.pickled = pickled
+        self.writer: pa.ipc.RecordBatchStreamWriter | None = None
+        self.rows = 0
+        self.current = ""
+        self.input_done = False
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        if self.writer is None:
+            self.writer = pa.ipc.new_stream(self.outfile, self.schema)
+        if batch.schema != self.schema:
+            batch = pa.RecordBatch.from_arrays(batch.columns, schema=self.schema)
+        self.writer.write_batch(batch)
+        self.outfile.flush()
+        self.rows += batch.num_rows
+
+    def write_frame(self, data: bytes, rows: int) -> None:
+        write_frame(self.outfile, data)
+        self.outfile.flush()
+        self.rows += rows
+
+    def close(self) -> None:
+        if self.pickled:
+            write_frame(self.outfile, b"")
+            return
+        if self.writer is None:
+            self.writer = pa.ipc.new_stream(self.outfile, self.schema)
+        self.writer.close()
+
+
+# -- eval types ----------------------------------------------------------------------------------
+
+
+def _return_type(fn: worker_pb2.WorkerFunction) -> pa.DataType:
+    return pa.ipc.read_schema(pa.py_buffer(fn.return_type.arrow_schema)).field(0).type
+
+
+def _scalar_pandas(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Output) -> None:
+    functions = [(fn.name, w.function(fn), list(fn.argument_offsets), _return_type(fn)) for fn in task.functions]
+    for batch in reader:
+        n = batch.num_rows
+        columns: dict[int, Any] = {}
+        arrays = []
+        for name, f, offsets, rt in functions:
+            out.current = name
+            args = []
+            for o in offsets:
+                if o not in columns:
+                    columns[o] = _to_series_or_frame(batch.column(o))
+                args.append(columns[o])
+            arrays.append(pandas_to_arrow(f(*args), rt, name, n))
+        out.current = ""
+        out.write(pa.RecordBatch.from_arrays(arrays, schema=out.schema))
+
+
+def _scalar_pandas_iter(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Output) -> None:
+    fn = task.functions[0]
+    name, f, offsets, rt = fn.name, w.function(fn), list(fn.argument_offsets), _return_type(fn)
+    seen = [0]
+
+    def batches() -> Iterator[Any]:
+        for batch in reader:
+            seen[0] += batch.num_rows
+            args = [_to_series_or_frame(batch.column(o)) for o in offsets]
+            yield args[0] if len(args) == 1 else tuple(args)
+
+    produced = 0
+    out.current = name
+    for result in f(batches()):
+        arr = pandas_to_arrow(result, rt, name, None)
+        produced += len(arr)
+        if produced > seen[0]:
+            raise ValueError(f"UDF '{name}' produced more rows ({produced}) than it was given so far ({seen[0]}); "
+                             "an iterator pandas UDF must yield one value per input row")
+        out.write(pa.RecordBatch.from_arrays([arr], schema=out.schema))
+    out.current = ""
+    for _ in reader:  # a function that stopped early still has to account for every row
+        pass
+    if produced != seen[0]:
+        raise UserError(name, "ValueError", f"UDF '{name}' returned {produced} rows in total for {seen[0]} input rows; "
+                        "an iterator pandas UDF must yield one value per input row", "")
+
+
+def _arrow_batched(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Output) -> None:
+    functions = [(fn.name, w.function(fn), list(fn.argument_offsets), _return_type(fn)) for fn in task.functions]
+    for batch in reader:
+        columns: dict[int, list] = {}
+        arrays = []
+        for name, f, offsets, rt in functions:
+            out.current = name
+            for o in offsets:
+                if o not in columns:
+                    columns[o] = arrow_column_to_python(batch.column(o))
+            if len(offsets) == 1:
+                results = [f(v) for v in columns[offsets[0]]]
+            else:
+                results = [f(*row) for row in zip(*[columns[o] for o in offsets])]
+            arrays.append(python_to_arrow(results, rt, name))
+        out.current = ""
+        out.write(pa.RecordBatch.from_arrays(arrays, schema=out.schema))
+
+
+def _frame_to_batch(pdf: Any, schema: pa.Schema, name: str) -> pa.RecordBatch:
+    import pandas as pd
+
+    if not isinstance(pdf, pd.DataFrame):
+        raise TypeError(f"UDF '{name}' must return (or yield) pandas DataFrames, but returned {describe_value(pdf)}")
+    by_name = all(isinstance(c, str) for c in pdf.columns)
+    arrays = []
+    for i, field in enumerate(schema):
+        if by_name:
+            if field.name not in pdf.columns:
+                raise KeyError(f"UDF '{name}' returned a DataFrame without column '{field.name}' of the declared schema "
+                               f"({', '.join(schema.names)}); it has {', '.join(map(str, pdf.columns))}")
+            column = pdf[field.name]
+        else:
+            if i >= pdf.shape[1]:
+                raise ValueError(f"UDF '{name}' returned {pdf.shape[1]} columns but its schema declares {len(schema)}")
+            column = pdf.iloc[:, i]
+        arrays.append(pandas_to_arrow(column if not isinstance(column, pd.DataFrame) else column, field.type,
+                                      f"{name}.{field.name}", None))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _map_pandas(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Output) -> None:
+    fn = task.functions[0]
+    f = w.function(fn)
+
+    def frames() -> Iterator[Any]:
+        for batch in reader:
+            yield batch.to_pandas(date_as_object=True)
+
+    out.current = fn.name
+    for pdf in f(frames()):
+        out.write(_frame_to_batch(pdf, out.schema, fn.name))
+    out.current = ""
+
+
+def _map_arrow(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Output) -> None:
+    fn = task.functions[0]
+    f = w.function(fn)
+    out.current = fn.name
+    for batch in f(iter(reader)):
+        if not isinstance(batch, pa.RecordBatch):
+            raise TypeError(f"UDF '{fn.name}' must yield pyarrow.RecordBatch objects, but yielded {describe_value(batch)}")
+        try:
+            if batch.schema.names != out.schema.names:
+                batch = pa.RecordBatch.from_arrays([batch.column(n) for n in out.schema.names], names=out.schema.names)
+            batch = batch.cast(out.schema)
+        except (KeyError, pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError) as e:
+            raise TypeError(f"UDF '{fn.name}' yielded a batch with schema {batch.schema} that does not match the declared "
+                            f"schema {out.schema}: {e}") from None
+        out.write(batch)
+    out.current = ""
+
+
+def _groups(reader: Any, group_column: int) -> Iterator[pa.Table]:
+    """Consecutive rows sharing a group number, across batch boundaries, as one table each."""
+    pending: list[pa.RecordBatch] = []
+    current = None
+    for batch in reader:
+        if batch.num_rows == 0:
+            continue
+        ids = batch.column(group_column).to_numpy(zero_copy_only=False)
+        import numpy as np
+
+        starts = np.flatnonzero(np.diff(ids)) + 1
+        bounds = [0, *starts.tolist(), len(ids)]
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            gid = ids[a]
+            piece = batch.slice(a, b - a)
+            if current is not None and gid != current:
+                yield pa.Table.from_batches(pending)
+                pending = []
+            current = gid
+            pending.append(piece)
+    if pending:
+        yield pa.Table.from_batches(pending)
+
+
+def _takes_key(f: Callable, data_args: int) -> bool:
+    try:
+        params = [p for p in inspect.signature(f).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return len(params) == data_args + 1
+    except (TypeError, ValueError):
+        return False
+
+
+def _key_tuple(table: pa.Table, offsets: list[int]) -> tuple:
+    return tuple(table.column(o)[0].as_py() for o in offsets)
+
+
+def _grouped_map(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Output) -> None:
+    fn = task.functions[0]
+    f = w.function(fn)
+    keys = list(fn.argument_offsets)
+    n_data = task.group_column - task.num_key_columns
+    with_key = _takes_key(f, 1)
+    names = reader.schema.names[:n_data]
+    out.current = fn.name
+    for table in _groups(reader, task.group_column):
+        pdf = _frame(table.select(list(range(n_data))), names)
+        result = f(_key_tuple(table, keys), pdf) if with_key else f(pdf)
+        out.write(_frame_to_batch(result, out.schema, fn.name))
+    out.current = ""
+
+
+def _cogrouped_map(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Output) -> None:
+    import pyarrow.compute as pc
+
+    fn = task.functions[0]
+    f = w.function(fn)
+    k = task.num_key_columns
+    offsets = list(fn.argument_offsets)
+    left_keys, right_keys = offsets[:k], offsets[k:]
+    n_left = task.num_left_columns
+    right_start = int(task.config["quiver.cogroup.right_start"])
+    n_right = int(task.config["quiver.cogroup.right_columns"])
+    schema = reader.schema
+
+    def original_name(i: int) -> str:
+        md = schema.field(i).metadata or {}
+        return md.get(b"quiver.name", schema.field(i).name.encode()).decode()
+
+    left_columns = list(range(n_left))
+    right_columns = list(range(right_start, right_start + n_right))
+    left_names = [original_name(i) for i in left_columns]
+    right_names = [original_name(i) for i in right_columns]
+    side_column = task.group_column + 1
+    with_key = _takes_key(f, 2)
+    out.current = fn.name
+    for table in _groups(reader, task.group_column):
+        side = table.column(side_column)
+        left = table.filter(pc.equal(side, 0))
+        right = table.filter(pc.equal(side, 1))
+        lpdf = _frame(left.select(left_columns), left_names)
+        rpdf = _frame(right.select(right_columns), right_names)
+        if with_key:
+            key = _key_tuple(left, left_keys) if left.num_rows else _key_tuple(right, right_keys)
+            result = f(key, lpdf, rpdf)
+        else:
+            result = f(lpdf, rpdf)
+        out.write(_frame_to_batch(result, out.schema, fn.name))
+    out.current = ""
+
+
+def _frame(table: pa.Table, names: list[str]) -> Any:
+    """A table as pandas with the given column names (duplicates allowed, as in Spark)."""
+    pdf = table.rename_columns([f"c{i}" for i in range(table.num_columns)]).to_pandas(date_as_object=True)
+    pdf.columns = names
+    return pdf
+
+
+def _grouped_agg(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Output) -> None:
+    functions = [(fn.name, w.function(fn), list(fn.argument_offsets), _return_type(fn)) for fn in task.functions]
+    window = task.eval_type == _ET.PYTHON_EVAL_TYPE_SQL_WINDOW_AGG_PANDAS_UDF
+    results: list[list] = [[] for _ in functions]
+    counts: list[int] = []
+
+    def flush() -> None:
+        arrays = []
+        for (name, _, _, rt), values in zip(functions, results):
+            out.current = name
+            try:
+                arr = pa.array(values, type=rt)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as e:
+                kinds = sorted({type(v).__name__ for v in values if v is not None}) or ["None"]
+                raise TypeError(f"UDF '{name}' is declared to return {spark_type_name(rt)} (Arrow {rt}) but returned "
+                                f"values of Python type {', '.join(kinds)}: {e}") from None
+            if window:
+                arr = arr.take(pa.array([i for i, c in enumerate(counts) for _ in range(c)], type=pa.int64()))
+            arrays.append(arr)
+            values.clear()
+        counts.clear()
+        out.current = ""
+        out.write(pa.RecordBatch.from_arrays(arrays, schema=out.schema))
+
+    for table in _groups(reader, task.group_column):
+        columns: dict[int, Any] = {}
+        for (name, f, offsets, rt), values in zip(functions, results):
+            out.current = name
+            args = []
+            for o in offsets:
+                if o not in columns:
+                    columns[o] = _to_series_or_frame(table.column(o))
+                args.append(columns[o])
+            value = f(*args)
+            if hasattr(value, "__len__") and not isinstance(value, (str, bytes, dict)) and not (
+                    pa.types.is_list(rt) or pa.types.is_struct(rt) or pa.types.is_map(rt)):
+                raise TypeError(f"UDF '{name}' is a grouped aggregate pandas UDF and must return a scalar of type "
+                                f"{spark_type_name(rt)}, but returned {describe_value(value)}")
+            if hasattr(value, "item") and not isinstance(value, (list, dict)):
+                value = value.item()
+            values.append(value)
+        counts.append(table.num_rows)
+        if len(counts) >= 10000:
+            flush()
+    if counts:
+        flush()
+
+
+_HANDLERS = {
+    _ET.PYTHON_EVAL_TYPE_SQL_SCALAR_PANDAS_UDF: _scalar_pandas,
+    _ET.PYTHON_EVAL_TYPE_SQL_SCALAR_PANDAS_ITER_UDF: _scalar_pandas_iter,
+    _ET.PYTHON_EVAL_TYPE_SQL_ARROW_BATCHED_UDF: _arrow_batched,
+    _ET.PYTHON_EVAL_TYPE_SQL_MAP_PANDAS_ITER_UDF: _map_pandas,
+    _ET.PYTHON_EVAL_TYPE_SQL_MAP_ARROW_ITER_UDF: _map_arrow,
+    _ET.PYTHON_EVAL_TYPE_SQL_GROUPED_MAP_PANDAS_UDF: _grouped_map,
+    _ET.PYTHON_EVAL_TYPE_SQL_COGROUPED_MAP_PANDAS_UDF: _cogrouped_map,
+    _ET.PYTHON_EVAL_TYPE_SQL_GROUPED_AGG_PANDAS_UDF: _grouped_agg,
+    _ET.PYTHON_EVAL_TYPE_SQL_WINDOW_AGG_PANDAS_UDF: _grouped_agg,
+}
+
+
+def _watch_parent() -> None:
+    """Exits when the executor that started this worker dies, even while a UDF runs."""
+    parent = os.getppid()
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(3)
+
+
+def main() -> None:
+    path = os.environ.get("QUIVER_WORKER_SOCKET")
+    secret = os.environ.pop("QUIVER_WORKER_SECRET", None)
+    if not path or secret is None:
+        sys.stderr.write("quiver.worker is started by a Quiver executor; it needs QUIVER_WORKER_SOCKET and QUIVER_WORKER_SECRET\n")
+        sys.exit(2)
+    # Import what every task needs before saying hello, so the first task does not pay for it.
+    import cloudpickle  # noqa: F401
+    import numpy  # noqa: F401
+    import pandas  # noqa: F401
+
+    threading.Thread(target=_watch_parent, daemon=True, name="quiver-parent-watch").start()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(path)
+    w = Worker(sock)
+    hello = worker_pb2.WorkerHello(secret=secret, pid=os.getpid(), python_version=sys.version.split()[0])
+    write_frame(w.outfile, hello.SerializeToString())
+    w.outfile.flush()
+    try:
+        w.serve()
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,430 @@
+package udf
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/quiverdata/quiver/errkind"
+	pb "github.com/quiverdata/quiver/proto/quiver/v1"
+)
+
+// Worker is one `python -m quiver.worker` process and its connection. A worker runs one task at
+// a time; it is owned by whoever Acquired it until Release.
+type Worker struct {
+	pool          *Pool
+	cmd           *exec.Cmd
+	pid           int
+	pythonVersion string
+	conn          *net.UnixConn
+	r             *bufio.Reader
+	w             *bufio.Writer
+	stderr        *tailBuffer
+
+	exited  chan struct{}
+	waitErr error
+
+	killOnce sync.Once
+	// broken marks a worker whose connection is out of step (a task was abandoned midway); the
+	// pool discards it on Release.
+	broken bool
+}
+
+// PID is the worker's process id.
+func (w *Worker) PID() int { return w.pid }
+
+// PythonVersion is "major.minor.micro" as the worker announced it.
+func (w *Worker) PythonVersion() string { return w.pythonVersion }
+
+func (w *Worker) alive() bool {
+	select {
+	case <-w.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// kill ends the worker's process group and its connection.
+func (w *Worker) kill() {
+	w.killOnce.Do(func() {
+		w.broken = true
+		// Negative pid: the whole process group, so processes the UDF forked die too.
+		syscall.Kill(-w.pid, syscall.SIGKILL)
+		if w.conn != nil {
+			w.conn.Close()
+		}
+	})
+}
+
+// death describes why a worker's connection failed: its exit status when it died (waiting a
+// moment for the process to be reaped), else the I/O error.
+func (w *Worker) death(ioErr error) string {
+	select {
+	case <-w.exited:
+	case <-time.After(2 * time.Second):
+		return fmt.Sprintf("the connection to the Python worker (pid %d) failed: %v", w.pid, ioErr)
+	}
+	msg := fmt.Sprintf("the Python worker (pid %d) died: %s", w.pid, describeExit(w.waitErr))
+	if tail := strings.TrimSpace(w.stderr.String()); tail != "" {
+		msg += "; its last output: " + lastLines(tail, 12)
+	}
+	return msg
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// CheckVersion fails when a function was pickled by a Python whose major.minor differs from the
+// worker's: cloudpickle's bytecode does not survive that.
+func (w *Worker) CheckVersion(functionName, pickledWith string) error {
+	if pickledWith == "" || w.pythonVersion == "" {
+		return nil
+	}
+	if majorMinor(pickledWith) != majorMinor(w.pythonVersion) {
+		return errkind.Invalid("UDF '%s' was pickled with Python %s but the Python workers run Python %s (%s); "+
+			"set quiver.python (or QUIVER_PYTHON on the server) to a Python %s interpreter, or define the function with Python %s",
+			functionName, majorMinor(pickledWith), majorMinor(w.pythonVersion), w.pool.cfg.Python, majorMinor(pickledWith), majorMinor(w.pythonVersion))
+	}
+	return nil
+}
+
+func majorMinor(v string) string {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) >= 2 {
+		return parts[0] + "." + parts[1]
+	}
+	return v
+}
+
+// TaskOptions are the per-task limits.
+type TaskOptions struct {
+	// Timeout fails the task when the worker produces nothing for this long (one call of the UDF
+	// on one batch or group takes longer); zero means no limit.
+	Timeout time.Duration
+	// Allocator for output batches.
+	Allocator memory.Allocator
+	// Describe names what runs, for errors ("UDF 'plus_one'").
+	Describe string
+}
+
+// Task is one round trip with a worker: the caller writes input with WriteBatch (or WriteFrame
+// for pickled rows) from one goroutine, ends it with CloseInput, and reads output with
+// ReadBatch (or ReadFrame) from another. Finish must be called once, after the output ended or
+// on abandon; it reports the task's error.
+type Task struct {
+	worker  *Worker
+	header  *pb.WorkerTask
+	options TaskOptions
+
+	writer *ipc.Writer
+	reader *ipc.Reader
+
+	mu         sync.Mutex
+	abortErr   error
+	done       chan struct{}
+	activity   chan struct{}
+	result     *pb.WorkerTaskResult
+	finished   bool
+	finishOnce sync.Once
+	// ended is set by Finish, under mu; a late cancellation must not kill a reused worker.
+	ended bool
+}
+
+// StartTask sends a task header. ctx cancellation and the timeout kill the worker: a worker stuck
+// in user code cannot be interrupted any other way.
+func (w *Worker) StartTask(ctx context.Context, header *pb.WorkerTask, options TaskOptions) (*Task, error) {
+	if options.Allocator == nil {
+		options.Allocator = memory.DefaultAllocator
+	}
+	t := &Task{worker: w, header: header, options: options, done: make(chan struct{}), activity: make(chan struct{}, 1)}
+	raw, err := proto.Marshal(header)
+	if err != nil {
+		return nil, errkind.Internal("encoding a worker task: %v", err)
+	}
+	if err := writeFrame(w.w, raw); err != nil {
+		w.broken = true
+		return nil, t.ioError(err)
+	}
+	go t.watch(ctx)
+	return t, nil
+}
+
+// watch kills the worker when the query is cancelled or the UDF exceeds its timeout.
+func (t *Task) watch(ctx context.Context) {
+	var timeout <-chan time.Time
+	var timer *time.Timer
+	if t.options.Timeout > 0 {
+		timer = time.NewTimer(t.options.Timeout)
+		defer timer.Stop()
+		timeout = timer.C
+	}
+	for {
+		select {
+		case <-t.done:
+			return
+		case <-t.activity:
+			if timer != nil {
+				if !timer.Stop() {
+					select {
+					case <-timer.C:
+					default:
+					}
+				}
+				timer.Reset(t.options.Timeout)
+			}
+		case <-ctx.Done():
+			t.abort(fmt.Errorf("%w: the query was cancelled while %s ran in a Python worker: %v", errkind.ErrCanceled, t.options.Describe, ctx.Err()))
+			return
+		case <-timeout:
+			t.abort(errkind.ResourceExhausted("%s took longer than its timeout of %s (quiver.udf.timeout) on one batch; the worker (pid %d) was stopped. Raise quiver.udf.timeout or make the function faster",
+				t.options.Describe, t.options.Timeout, t.worker.pid))
+			return
+		}
+	}
+}
+
+func (t *Task) touch() {
+	select {
+	case t.activity <- struct{}{}:
+	default:
+	}
+}
+
+func (t *Task) abort(err error) {
+	t.mu.Lock()
+	if t.ended {
+		// The task is over (Finish ran): the worker is idle or serving someone else now.
+		t.mu.Unlock()
+		return
+	}
+	if t.abortErr == nil {
+		t.abortErr = err
+	}
+	t.mu.Unlock()
+	t.worker.kill()
+}
+
+func (t *Task) aborted() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.abortErr
+}
+
+// ioError turns a failed read or write into the task's error: the abort reason when the task was
+// aborted, else how the worker died.
+func (t *Task) ioError(err error) error {
+	if a := t.aborted(); a != nil {
+		return a
+	}
+	t.worker.broken = true
+	return errkind.Internal("%s failed: %s", t.options.Describe, t.worker.death(err))
+}
+
+// WriteBatch sends one input batch (the caller keeps ownership). The first call starts the
+// Arrow stream with the batch's schema.
+func (t *Task) WriteBatch(b arrow.RecordBatch) error {
+	if t.writer == nil {
+		t.writer = ipc.NewWriter(t.worker.w, ipc.WithSchema(b.Schema()), ipc.WithAllocator(t.options.Allocator))
+	}
+	if err := t.writer.Write(b); err != nil {
+		return t.ioError(err)
+	}
+	return nil
+}
+
+// CloseInput ends the input stream (an empty stream of schema when nothing was written).
+func (t *Task) CloseInput(schema *arrow.Schema) error {
+	if t.writer == nil {
+		t.writer = ipc.NewWriter(t.worker.w, ipc.WithSchema(schema), ipc.WithAllocator(t.options.Allocator))
+	}
+	if err := t.writer.Close(); err != nil {
+		return t.ioError(err)
+	}
+	if err := t.worker.w.Flush(); err != nil {
+		return t.ioError(err)
+	}
+	return nil
+}
+
+// WriteFrame sends one pickled frame of the row path; an empty frame ends the input.
+func (t *Task) WriteFrame(b []byte) error {
+	if err := writeFrame(t.worker.w, b); err != nil {
+		return t.ioError(err)
+	}
+	if len(b) == 0 {
+		if err := t.worker.w.Flush(); err != nil {
+			return t.ioError(err)
+		}
+	}
+	return nil
+}
+
+// ReadBatch returns the next output batch, which the caller must Release, or io.EOF after the
+// last one. A worker-side failure is returned as the error.
+func (t *Task) ReadBatch() (arrow.RecordBatch, error) {
+	if t.finished {
+		return nil, io.EOF
+	}
+	if t.reader == nil {
+		r, err := ipc.NewReader(t.worker.r, ipc.WithAllocator(t.options.Allocator))
+		if err != nil {
+			return nil, t.ioError(err)
+		}
+		t.reader = r
+	}
+	if t.reader.Next() {
+		t.touch()
+		b := t.reader.RecordBatch()
+		b.Retain()
+		return b, nil
+	}
+	if err := t.reader.Err(); err != nil && !errors.Is(err, io.EOF) {
+		return nil, t.ioError(err)
+	}
+	return nil, t.readResult()
+}
+
+// ReadFrame returns the next pickled output frame, or io.EOF after the last.
+func (t *Task) ReadFrame() ([]byte, error) {
+	if t.finished {
+		return nil, io.EOF
+	}
+	b, err := readFrame(t.worker.r)
+	if err != nil {
+		return nil, t.ioError(err)
+	}
+	t.touch()
+	if len(b) == 0 {
+		return nil, t.readResult()
+	}
+	return b, nil
+}
+
+// readResult reads the WorkerTaskResult that ends the output; io.EOF when the task succeeded.
+func (t *Task) readResult() error {
+	raw, err := readFrame(t.worker.r)
+	if err != nil {
+		return t.ioError(err)
+	}
+	var res pb.WorkerTaskResult
+	if err := proto.Unmarshal(raw, &res); err != nil {
+		t.worker.broken = true
+		return errkind.Internal("%s: malformed task result from the Python worker: %v", t.options.Describe, err)
+	}
+	t.result = &res
+	t.finished = true
+	if res.Error != nil {
+		return &PythonError{Detail: res.Error, Describe: t.options.Describe}
+	}
+	return io.EOF
+}
+
+// Finish ends the task: it releases the stream reader and, when the output was not read to its
+// end, marks the worker broken so the pool replaces it instead of reusing a connection that is
+// out of step.
+func (t *Task) Finish() {
+	t.finishOnce.Do(func() {
+		t.mu.Lock()
+		t.ended = true
+		t.mu.Unlock()
+		close(t.done)
+		if t.reader != nil {
+			t.reader.Release()
+			t.reader = nil
+		}
+		if !t.finished {
+			t.worker.kill()
+		}
+	})
+}
+
+// Done reports whether the worker sent its task result: the connection is in step again.
+func (t *Task) Done() bool { return t.finished }
+
+// Abort stops the task with err: the worker is killed (a UDF cannot be interrupted otherwise)
+// and reads and writes fail with err from now on.
+func (t *Task) Abort(err error) { t.abort(err) }
+
+// PythonError is a failure the worker reported: an exception in the UDF (with its traceback) or a
+// result that does not match the declared type.
+type PythonError struct {
+	Detail   *pb.WorkerError
+	Describe string
+}
+
+func (e *PythonError) Error() string {
+	d := e.Detail
+	var b strings.Builder
+	name := d.FunctionName
+	if name == "" {
+		name = e.Describe
+	} else {
+		name = "UDF '" + name + "'"
+	}
+	fmt.Fprintf(&b, "PythonException: %s failed: %s: %s", name, d.ExceptionType, d.Message)
+	if d.Traceback != "" {
+		b.WriteString("\n")
+		b.WriteString(strings.TrimRight(d.Traceback, "\n"))
+	}
+	return b.String()
+}
+
+// Unwrap classifies the failure: a user's error (an exception in the function, a wrong return
+// type) is invalid input; anything else is internal.
+func (e *PythonError) Unwrap() error {
+	if e.Detail.UserError {
+		return errkind.ErrInvalid
+	}
+	return errkind.ErrInternal
+}
+
+// frames: a 4-byte big-endian length, then the bytes.
+
+func writeFrame(w io.Writer, b []byte) error {
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
+	if _, err := w.Write(n[:]); err != nil {
+		return err
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+func readFrame(r io.Reader) ([]byte, error) {
+	var n [4]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return nil, err
+	}
+	size := binary.BigEndian.Uint32(n[:])
+	if size > 1<<30 {
+		return nil, fmt.Errorf("frame of %d bytes is larger than the 1 GiB limit", size)
+	}
+	b := make([]byte, size)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
