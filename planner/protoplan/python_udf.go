@@ -1,6 +1,8 @@
 package protoplan
 
 import (
+	"fmt"
+
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/quiverdata/quiver/errkind"
@@ -16,6 +18,96 @@ func init() {
 	registerRelation(&pb.Relation_MapPartitions{}, mapPartitionsRelation)
 	registerRelation(&pb.Relation_GroupMap{}, groupMapRelation)
 	registerRelation(&pb.Relation_CoGroupMap{}, coGroupMapRelation)
+	// groupBy().agg() with grouped aggregate pandas UDFs becomes an AggregateInPython; any other
+	// aggregation goes to the handler registered before this file's init (aggregate.go).
+	previous := handlers[fmt.Sprintf("%T", &pb.Relation_Aggregate{})]
+	registerRelation(&pb.Relation_Aggregate{}, func(c *Converter, rel *pb.Relation) (logical.Plan, error) {
+		if p, ok, err := pythonAggregate(c, rel.GetAggregate()); ok || err != nil {
+			return p, err
+		}
+		if previous == nil {
+			return nil, errkind.NotImplemented("groupBy().agg() is not supported yet")
+		}
+		return previous(c, rel)
+	})
+}
+
+// pythonAggregate plans an aggregation whose aggregates are grouped aggregate pandas UDFs; ok is
+// false when none is.
+func pythonAggregate(c *Converter, agg *pb.Aggregate) (logical.Plan, bool, error) {
+	if agg == nil || !containsPythonAggregate(agg.AggregateExpressions) {
+		return nil, false, nil
+	}
+	if agg.GroupType != pb.Aggregate_GROUP_TYPE_GROUPBY && agg.GroupType != pb.Aggregate_GROUP_TYPE_UNSPECIFIED {
+		return nil, true, errkind.NotImplemented("grouped aggregate pandas UDFs work with groupBy only, not %s", agg.GroupType)
+	}
+	input, err := c.input(agg.Input)
+	if err != nil {
+		return nil, true, err
+	}
+	groupingIn, err := c.Expressions(agg.GroupingExpressions)
+	if err != nil {
+		return nil, true, err
+	}
+	groupNamed, err := c.A.ResolveNamedList(groupingIn, input)
+	if err != nil {
+		return nil, true, err
+	}
+	aggIn, err := c.Expressions(agg.AggregateExpressions)
+	if err != nil {
+		return nil, true, err
+	}
+	aggNamed, err := c.A.ResolveNamedList(aggIn, input)
+	if err != nil {
+		return nil, true, err
+	}
+	out := &logical.AggregateInPython{Input: input}
+	for _, g := range groupNamed {
+		out.Grouping = append(out.Grouping, logical.StripAlias(g))
+		out.Attrs = append(out.Attrs, g.ToAttribute())
+	}
+	for _, a := range aggNamed {
+		call, ok := logical.StripAlias(a).(*logical.PythonUDF)
+		if !ok || !call.Function.EvalType.IsAggregate() {
+			return nil, true, errkind.Invalid("'%s' cannot be computed with grouped aggregate pandas UDFs in one agg(): Spark does not mix them with other aggregates; compute them in two aggregations and join", a.String())
+		}
+		for _, arg := range call.Args {
+			if logical.ContainsPythonUDF(arg) {
+				return nil, true, errkind.Invalid("the arguments of grouped aggregate pandas UDF '%s' must not call Python functions; compute them in a select first", call.Function.Name)
+			}
+		}
+		call = &logical.PythonUDF{Function: &logical.PythonFunction{Name: call.Function.Name, EvalType: logical.PythonGroupedAggPandas,
+			Command: call.Function.Command, PythonVersion: call.Function.PythonVersion, ReturnType: call.Function.ReturnType,
+			Deterministic: call.Function.Deterministic}, Args: call.Args}
+		out.Calls = append(out.Calls, call)
+		out.Attrs = append(out.Attrs, a.ToAttribute())
+	}
+	return out, true, nil
+}
+
+func containsPythonAggregate(exprs []*pb.Expression) bool {
+	for _, e := range exprs {
+		found := false
+		var walk func(e *pb.Expression)
+		walk = func(e *pb.Expression) {
+			if e == nil || found {
+				return
+			}
+			switch x := e.ExprType.(type) {
+			case *pb.Expression_CommonInlineUserDefinedFunction:
+				if u := x.CommonInlineUserDefinedFunction.PythonUdf; u != nil && logical.PythonEvalType(u.EvalType).IsAggregate() {
+					found = true
+				}
+			case *pb.Expression_Alias_:
+				walk(x.Alias.Expr)
+			}
+		}
+		walk(e)
+		if found {
+			return true
+		}
+	}
+	return false
 }
 
 // PythonFunction converts the proto form of a Python function, checking what the server relies on.
