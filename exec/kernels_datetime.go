@@ -187,7 +187,7 @@ func datePartKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, l
 		case "dayofweek": // 1 = Sunday .. 7 = Saturday; 1970-01-01 was a Thursday
 			v = int((days%7+7+4)%7) + 1
 		case "weekday": // 0 = Monday .. 6 = Sunday
-			v = int((days%7+7+3) % 7)
+			v = int((days%7 + 7 + 3) % 7)
 		case "weekofyear":
 			y, m, d := civil(days)
 			_, w := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).ISOWeek()
