@@ -174,7 +174,10 @@ class SparkSession:
                 s.args[k].CopyFrom(_proto.literal(v))
         elif isinstance(args, (list, tuple)):
             s.pos_args.extend(_proto.literal(v) for v in args)
-        return DataFrame(self, _proto.relation(sql=s))
+        # The server runs commands (CREATE VIEW, DROP, SET, ...) once, now, as Spark does, and
+        # answers with the plan to read: the query itself, or the command's rows.
+        plans = self._client.action("quiver.sql", s, rel.Plan)
+        return DataFrame(self, plans[0].root)
 
     # -- reading files: spark.read ----------------------------------------------------------------
 
@@ -185,6 +188,13 @@ class SparkSession:
         return DataFrameReader(self)
 
     # -- catalog and SQL: spark.catalog, spark.udf --------------------------------------------------
+
+    @property
+    def catalog(self) -> "Catalog":
+        """spark.catalog: views and tables."""
+        from quiver.sql.catalog import Catalog
+
+        return Catalog(self)
 
     @property
     def udf(self) -> "UDFRegistration":
