@@ -66,9 +66,6 @@ func resolveOffsetFunction(a *Analyzer, name string, args []logical.Expr, _ bool
 	value := args[0]
 	var def logical.Expr = logical.NullLiteral(value.DataType())
 	if len(args) > 2 {
-		if _, ok := args[2].(*logical.Literal); !ok {
-			return nil, errkind.NotImplemented("%s with a non-literal default (%s) is not supported; use coalesce over the result instead", name, args[2].String())
-		}
 		common, ok := ComparableType(value.DataType(), args[2].DataType())
 		if !ok {
 			return nil, errkind.Invalid("the default of %s (%s) does not match the value's type %s", name, logical.SparkTypeName(args[2].DataType()), logical.SparkTypeName(value.DataType()))

@@ -275,8 +275,9 @@ func IsWindowAggregate(fn logical.Expr) bool {
 }
 
 // WindowAggregate unpacks an aggregate call: its function name and arguments.
+// (A variable so the aggregate front end can extend it.)
 var WindowAggregate = func(fn logical.Expr) (name string, args []logical.Expr, ok bool) {
-	if call, isCall := fn.(*logical.Call); isCall {
+	if call, isCall := fn.(*logical.AggregateCall); isCall && !call.Distinct && call.Filter == nil {
 		return call.Function, call.Args, true
 	}
 	return "", nil, false
