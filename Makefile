@@ -52,6 +52,7 @@ proto: $(VENV)/.stamp
 
 bench: setup build
 	$(PY) bench/transfer.py
+	$(PY) bench/tpch_df.py
 
 clean:
 	rm -rf bin .bin

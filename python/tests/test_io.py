@@ -67,7 +67,7 @@ def test_parquet_round_trip_every_type(spark, tmp_path):
     assert back.to_pylist() == table.to_pylist()
     # DuckDB agrees on the scalar columns.
     con = duckdb.connect()
-    got = con.execute(f"select i64, s, d, dec from read_parquet('{path}/*.parquet')").to_arrow_table().to_pylist()
+    got = con.sql(f"select i64, s, d, dec from read_parquet('{path}/*.parquet')").to_arrow_table().to_pylist()
     assert got == table.select(["i64", "s", "d", "dec"]).to_pylist()
     # NaN survives (compared apart: NaN != NaN in Python lists).
     nan_path = str(tmp_path / "nan")
