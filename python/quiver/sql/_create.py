@@ -157,12 +157,17 @@ def _from_numpy(array: Any, struct: StructType | None, names: list[str] | None) 
 # -- rows ---------------------------------------------------------------------------------------
 
 def _from_rows(rows: list, struct: StructType | None, names: list[str] | None, verify: bool) -> pa.Table:
+    final_names = None
     if struct is None:
         if not rows:
             raise ValueError("[CANNOT_INFER_EMPTY_SCHEMA] Can not infer schema from an empty dataset; "
                              "pass a schema, e.g. createDataFrame([], 'a int, b string')")
         struct = _infer_rows_schema(rows, names)
         verify = False  # the schema came from the values themselves
+        if names:
+            # Values are read by the inferred names (dict keys, Row fields); the given names replace
+            # them positionally afterwards, as PySpark does.
+            final_names = list(names[: len(struct.fields)]) + struct.names[len(names):]
     elif len(struct.fields) == 1 and rows and not _is_record(rows[0]):
         rows = [(r,) for r in rows]  # createDataFrame([1, 2], "int"): each value is a one-column row
     columns: list[list] = [[] for _ in struct.fields]
@@ -180,7 +185,8 @@ def _from_rows(rows: list, struct: StructType | None, names: list[str] | None, v
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, TypeError) as e:
             raise TypeError(f"[FIELD_DATA_TYPE_UNACCEPTABLE_WITH_NAME] field {field.name}: "
                             f"{field.dataType.simpleString()} can not accept the values given: {e}") from None
-    return pa.Table.from_arrays(arrays, schema=struct.to_arrow_schema())
+    table = pa.Table.from_arrays(arrays, schema=struct.to_arrow_schema())
+    return table.rename_columns(final_names) if final_names else table
 
 
 def _is_record(value: Any) -> bool:
@@ -197,9 +203,6 @@ def _infer_rows_schema(rows: list, names: list[str] | None) -> StructType:
         row_schema = _infer_schema(row, names)
         schema = row_schema if schema is None else _merge_type(schema, row_schema)
     assert isinstance(schema, StructType)
-    if names:
-        for field, name in zip(schema.fields, names):
-            field.name = name
     for field in schema.fields:
         if _has_nulltype(field.dataType):
             raise ValueError(f"[CANNOT_DETERMINE_TYPE] Some of types cannot be determined after inferring: column "

@@ -228,7 +228,7 @@ def show_string(table: pa.Table, n: int, truncate: bool | int, vertical: bool, t
     columns = [[cut(format_cell(v, table.schema.field(i).type, zone)) for v in table.column(i).to_pylist()]
                for i in range(table.num_columns)]
     rows = [list(r) for r in zip(*columns)] if columns else [[] for _ in range(table.num_rows)]
-    header = [cut(name) for name in names]
+    header = list(names)  # Spark 4 never truncates column names
     out: list[str] = []
     if not vertical:
         widths = [max(3, half_width(h), *(half_width(r[i]) for r in rows)) for i, h in enumerate(header)]
