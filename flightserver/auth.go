@@ -46,8 +46,8 @@ func (s *Server) authenticate(ctx context.Context) (string, error) {
 	if bearer == "" {
 		return "", status.Error(codes.Unauthenticated, "missing credentials: send 'authorization: Bearer <token>' (the token the server was started with), or call Handshake first")
 	}
-	token, session, _ := strings.Cut(bearer, ".")
-	if !s.checkToken(token) {
+	session, ok := s.splitBearer(bearer)
+	if !ok {
 		return "", status.Error(codes.Unauthenticated, "invalid token: the bearer token does not match the server's token")
 	}
 	if ids := md.Get(SessionHeader); len(ids) > 0 && ids[0] != "" {
@@ -59,21 +59,36 @@ func (s *Server) authenticate(ctx context.Context) (string, error) {
 	return session, nil
 }
 
+// splitBearer checks a bearer token, either the server's token itself or "<token>.<session>"
+// as Handshake issues it, and returns the session part. The token may itself contain dots (a
+// JWT does), so the split is at the token's length, not at the first dot.
+func (s *Server) splitBearer(bearer string) (session string, ok bool) {
+	if s.checkToken(bearer) {
+		return "", true
+	}
+	n := len(s.cfg.Token)
+	if len(bearer) > n && bearer[n] == '.' && s.checkToken(bearer[:n]) {
+		return bearer[n+1:], true
+	}
+	return "", false
+}
+
 // handshakeToken extracts the token a Handshake presents (Basic password, Bearer, or payload).
 func handshakeToken(ctx context.Context, payload []byte) string {
 	md, _ := metadata.FromIncomingContext(ctx)
 	for _, v := range md.Get(authorizationHeader) {
 		switch {
 		case len(v) > 6 && strings.EqualFold(v[:6], "basic "):
-			raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v[6:]))
+			// Padded (pyarrow, ADBC) or unpadded (arrow-go's AuthenticateBasicToken) base64.
+			encoded := strings.TrimRight(strings.TrimSpace(v[6:]), "=")
+			raw, err := base64.RawStdEncoding.DecodeString(encoded)
 			if err == nil {
 				if _, pass, ok := strings.Cut(string(raw), ":"); ok {
 					return pass
 				}
 			}
 		case len(v) > 7 && strings.EqualFold(v[:7], "bearer "):
-			tok, _, _ := strings.Cut(strings.TrimSpace(v[7:]), ".")
-			return tok
+			return strings.TrimSpace(v[7:])
 		}
 	}
 	return string(payload)

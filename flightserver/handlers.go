@@ -35,11 +35,12 @@ func (s *Server) Handshake(stream flight.FlightService_HandshakeServer) error {
 	if req != nil {
 		payload = req.Payload
 	}
-	if s.cfg.Token != "" && !s.checkToken(handshakeToken(stream.Context(), payload)) {
-		s.log.Info("handshake rejected")
+	if _, ok := s.splitBearer(handshakeToken(stream.Context(), payload)); s.cfg.Token != "" && !ok {
+		s.log.Info("rejected call", zapMethod(handshakeMethod), zap.String("reason", "handshake with a wrong or missing token"))
 		return status.Error(codes.Unauthenticated, "invalid token: present the server's token as the password (basic auth), as a bearer token, or as the handshake payload")
 	}
 	session := newID()
+	s.log.Debug("session opened", zap.String("session", session))
 	bearer := s.cfg.Token + "." + session
 	if err := stream.SendHeader(metadata.Pairs(authorizationHeader, "Bearer "+bearer)); err != nil {
 		return err
@@ -91,7 +92,6 @@ func (s *Server) GetFlightInfo(ctx context.Context, desc *flight.FlightDescripto
 	session := s.session(ctx)
 	q, err := s.PlanProto(session, plan)
 	if err != nil {
-		s.log.Debug("planning failed", zap.String("session", session.ID), zap.Error(err))
 		return nil, ToStatus(err)
 	}
 	return s.issueTickets(ctx, session, q, desc)
@@ -180,7 +180,7 @@ func (s *Server) DoGet(ticket *flight.Ticket, stream flight.FlightService_DoGetS
 	if err := cmd.UnmarshalTo(&t); err != nil {
 		return status.Errorf(codes.InvalidArgument, "malformed ticket: %v", err)
 	}
-	res, err := s.tickets.claim(t.Handle)
+	res, err := s.tickets.claim(t.Handle, sessionFrom(stream.Context()))
 	if err != nil {
 		return ToStatus(err)
 	}
@@ -307,17 +307,22 @@ func (s *Server) receiveFrame(stream flight.DataStreamReader, rowsPerPartition i
 			err = errkind.Invalid("malformed Arrow IPC stream in DoPut: %v", r)
 		}
 	}()
-	rdr, err := flight.NewRecordReader(stream, ipc.WithAllocator(s.mem))
+	checked := &checkedStream{DataStreamReader: stream}
+	rdr, err := flight.NewRecordReader(checked, ipc.WithAllocator(s.mem))
 	if err != nil {
+		if st, ok := status.FromError(err); ok && st.Code() == codes.Canceled {
+			return nil, fmt.Errorf("%w: the client went away during the upload; nothing was stored", errkind.ErrCanceled)
+		}
 		return nil, errkind.Invalid("malformed Arrow IPC stream in DoPut: %v (send an Arrow IPC stream: a schema message, then record batches)", err)
 	}
 	defer rdr.Release()
 	schema := rdr.Schema()
+	checked.schema = schema
 	for rdr.Next() {
 		b := rdr.RecordBatch()
-		if err := checkBatch(schema, b); err != nil {
+		if err := exec.ValidateBatch(schema, b); err != nil {
 			release()
-			return nil, err
+			return nil, fmt.Errorf("invalid record batch in DoPut after %d rows: %w; nothing was stored", rows, err)
 		}
 		if b.NumRows() == 0 {
 			continue
@@ -343,22 +348,6 @@ func (s *Server) receiveFrame(stream flight.DataStreamReader, rowsPerPartition i
 		partitions = append(partitions, current)
 	}
 	return &exec.StoredFrame{ID: newID(), Schema: schema, Partitions: partitions, NumRows: rows, NumBytes: bytes}, nil
-}
-
-// checkBatch rejects a batch that does not match the stream's schema.
-func checkBatch(schema *arrow.Schema, b arrow.RecordBatch) error {
-	if b.NumCols() != int64(schema.NumFields()) {
-		return errkind.Invalid("a record batch has %d columns but the stream's schema has %d; every batch must match the schema sent first", b.NumCols(), schema.NumFields())
-	}
-	for i, c := range b.Columns() {
-		if !arrow.TypeEqual(c.DataType(), schema.Field(i).Type) {
-			return errkind.Invalid("column %d (%s) of a record batch is %s but the stream's schema says %s", i, schema.Field(i).Name, c.DataType(), schema.Field(i).Type)
-		}
-		if int64(c.Len()) != b.NumRows() {
-			return errkind.Invalid("column %d (%s) has %d values in a batch of %d rows", i, schema.Field(i).Name, c.Len(), b.NumRows())
-		}
-	}
-	return nil
 }
 
 // replayStream hands back the first message of a DoPut before reading the rest.

@@ -128,10 +128,12 @@ func New(cfg Config) (*Server, error) {
 		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
 		grpc.MaxSendMsgSize(cfg.MaxMessageBytes),
 	}
+	// Authentication runs first (and logs what it rejects); the logging interceptor inside it
+	// logs every accepted call that fails, once, with its session and code.
 	if cfg.Token != "" {
-		opts = append(opts, grpc.ChainUnaryInterceptor(s.unaryAuth), grpc.ChainStreamInterceptor(s.streamAuth))
+		opts = append(opts, grpc.ChainUnaryInterceptor(s.unaryAuth, s.unaryLog), grpc.ChainStreamInterceptor(s.streamAuth, s.streamLog))
 	} else {
-		opts = append(opts, grpc.ChainUnaryInterceptor(s.unaryNoAuth), grpc.ChainStreamInterceptor(s.streamNoAuth))
+		opts = append(opts, grpc.ChainUnaryInterceptor(s.unaryNoAuth, s.unaryLog), grpc.ChainStreamInterceptor(s.streamNoAuth, s.streamLog))
 	}
 	if cfg.TLSCertFile != "" && cfg.TLSKeyFile != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)

@@ -190,6 +190,9 @@ func (c *catalog) LookupRelation(name string, ids *logical.IDGenerator) (logical
 			return p, err
 		}
 	}
+	if len(parts) == 1 && looksLikeID(parts[0]) {
+		return nil, errkind.NotFound("DataFrame %s is not stored on this server (it was released, or the server restarted); create it again", name)
+	}
 	names := c.session.ViewNames()
 	msg := "table or view '" + name + "' not found"
 	if s := analyzer.SuggestClosest(name, names); s != "" {
@@ -199,6 +202,19 @@ func (c *catalog) LookupRelation(name string, ids *logical.IDGenerator) (logical
 		msg += ". Temp views in this session: " + strings.Join(names, ", ")
 	}
 	return nil, errkind.NotFound("%s", msg)
+}
+
+// looksLikeID reports whether a name has the shape of a DataFrame id (newID's 32 hex digits).
+func looksLikeID(name string) bool {
+	if len(name) != 32 {
+		return false
+	}
+	for _, c := range name {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // TableLookup resolves saved tables; set by the file that owns tables.
@@ -250,12 +266,13 @@ func (t *ticketRegistry) add(session string, q *Query, partition int) string {
 	return handle
 }
 
-// claim removes and returns a ticket's result; a second claim fails.
-func (t *ticketRegistry) claim(handle string) (*pendingResult, error) {
+// claim removes and returns a ticket's result; a second claim fails. A ticket belongs to the
+// session that ran the query: another session's claim fails without using the ticket up.
+func (t *ticketRegistry) claim(handle, session string) (*pendingResult, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	r, ok := t.pending[handle]
-	if !ok {
+	if !ok || r.session != session {
 		return nil, errkind.NotFound("ticket is unknown, already used or expired: tickets are single-use and expire after %s; run the query again", t.ttl)
 	}
 	delete(t.pending, handle)
