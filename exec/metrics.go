@@ -208,7 +208,7 @@ func FormatAnalyzed(plan *physical.StagePlan, jm *JobMetrics) string {
 		}
 		fmt.Fprintf(&b, "%s [%s]\n", st.Describe(), st.State())
 		fmt.Fprintf(&b, "   tasks=%d run=%s cpu=%s gc=%s rows in=%d out=%d bytes in=%s out=%s spill=%s\n",
-			len(tasks), round(run), round(cpu), round(gc), rowsIn, rowsOut, humanBytes(bytesIn), humanBytes(bytesOut), humanBytes(spill))
+			len(tasks), roundDuration(run), roundDuration(cpu), roundDuration(gc), rowsIn, rowsOut, humanBytes(bytesIn), humanBytes(bytesOut), humanBytes(spill))
 		var walk func(n physical.Node, depth int)
 		walk = func(n physical.Node, depth int) {
 			b.WriteString(strings.Repeat("   ", depth))
@@ -217,7 +217,7 @@ func FormatAnalyzed(plan *physical.StagePlan, jm *JobMetrics) string {
 			}
 			b.WriteString(n.Describe())
 			if om, ok := jm.Operator(n); ok {
-				fmt.Fprintf(&b, "  {rows=%d batches=%d bytes=%s time=%s}", om.Rows, om.Batches, humanBytes(om.Bytes), round(om.Time))
+				fmt.Fprintf(&b, "  {rows=%d batches=%d bytes=%s time=%s}", om.Rows, om.Batches, humanBytes(om.Bytes), roundDuration(om.Time))
 			}
 			b.WriteString("\n")
 			if _, ok := n.(*physical.Exchange); ok {
@@ -232,7 +232,7 @@ func FormatAnalyzed(plan *physical.StagePlan, jm *JobMetrics) string {
 	return b.String()
 }
 
-func round(d time.Duration) time.Duration {
+func roundDuration(d time.Duration) time.Duration {
 	switch {
 	case d > time.Second:
 		return d.Round(time.Millisecond)

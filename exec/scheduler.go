@@ -241,6 +241,9 @@ func (s *Scheduler) runTask(ctx context.Context, st *physical.Stage, partition i
 		var gcAfter debug.GCStats
 		debug.ReadGCStats(&gcAfter)
 		m.GCPause = gcAfter.PauseTotal - gcBefore.PauseTotal
+		if err != nil && !errors.Is(err, errkind.ErrCanceled) && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			err = fmt.Errorf("%w: task %d of stage %d stopped: %v", errkind.ErrCanceled, partition, st.ID, err)
+		}
 		m.Err = err
 	}()
 	return task(ctx, tc, st, partition)
@@ -291,7 +294,7 @@ func CollectResult(ctx context.Context, tc *TaskContext, node physical.Node) ([]
 	out := make([][]arrow.RecordBatch, plan.Result().NumTasks())
 	var mu sync.Mutex
 	err := s.RunAll(ctx, plan, func(ctx context.Context, tc *TaskContext, st *physical.Stage, partition int) error {
-		batches, err := drain(ctx, tc, st.Root, partition)
+		batches, err := drainPartition(ctx, tc, st.Root, partition)
 		mu.Lock()
 		out[partition] = batches
 		mu.Unlock()
@@ -315,7 +318,7 @@ func CollectResult(ctx context.Context, tc *TaskContext, node physical.Node) ([]
 }
 
 // drain runs partition of node to the end and returns its batches.
-func drain(ctx context.Context, tc *TaskContext, node physical.Node, partition int) (out []arrow.RecordBatch, err error) {
+func drainPartition(ctx context.Context, tc *TaskContext, node physical.Node, partition int) (out []arrow.RecordBatch, err error) {
 	op, err := Build(tc, node, partition)
 	if err != nil {
 		return nil, err

@@ -243,7 +243,7 @@ func TestPrepareJobStreamsResultStage(t *testing.T) {
 	job, node, err := PrepareJob(context.Background(), tc, &physical.CoalescePartitions{Input: ex})
 	require.NoError(t, err)
 	require.NotNil(t, job)
-	batches, err := drain(context.Background(), tc, node, 0)
+	batches, err := drainPartition(context.Background(), tc, node, 0)
 	require.NoError(t, err)
 	require.Len(t, int64Column(batches, 0), 50)
 	for _, b := range batches {

@@ -182,6 +182,58 @@ class DataFrame:
 
     # -- aggregation: groupBy, agg, distinct, dropDuplicates, describe, na ---------------------
 
+    def groupBy(self, *cols: Any) -> "GroupedData":
+        """Groups rows by columns (names or Columns) for aggregation."""
+        from quiver.sql.group import GroupedData, _as_columns
+
+        return GroupedData(self, _as_columns(cols))
+
+    groupby = groupBy
+
+    def agg(self, *exprs: Any) -> "DataFrame":
+        """Aggregates the whole DataFrame: df.agg(F.max("x")) == df.groupBy().agg(F.max("x"))."""
+        return self.groupBy().agg(*exprs)
+
+    def distinct(self) -> "DataFrame":
+        return self._derive(deduplicate=rel.Deduplicate(input=self._rel, all_columns_as_keys=True))
+
+    def dropDuplicates(self, subset: list[str] | None = None) -> "DataFrame":
+        """Keeps the first row of each distinct combination of subset (all columns by default)."""
+        if subset is None:
+            return self.distinct()
+        if isinstance(subset, str):
+            raise TypeError("[NOT_LIST_OR_TUPLE] dropDuplicates takes a list of column names, got a str")
+        return self._derive(deduplicate=rel.Deduplicate(input=self._rel, column_names=list(subset)))
+
+    drop_duplicates = dropDuplicates
+
+    def describe(self, *cols: Any) -> "DataFrame":
+        """count, mean, stddev, min and max of numeric and string columns, as strings."""
+        from quiver.sql.describe import describe
+
+        return describe(self, cols, ["count", "mean", "stddev", "min", "max"])
+
+    def summary(self, *statistics: str) -> "DataFrame":
+        from quiver.sql.describe import describe
+
+        return describe(self, (), list(statistics) or ["count", "mean", "stddev", "min", "25%", "50%", "75%", "max"])
+
+    @property
+    def na(self) -> "DataFrameNaFunctions":
+        from quiver.sql.group import DataFrameNaFunctions
+
+        return DataFrameNaFunctions(self)
+
+    def fillna(self, value: Any, subset: Any = None) -> "DataFrame":
+        from quiver.sql.group import fill_na
+
+        return fill_na(self, value, subset)
+
+    def dropna(self, how: str = "any", thresh: int | None = None, subset: Any = None) -> "DataFrame":
+        from quiver.sql.group import drop_na
+
+        return drop_na(self, how, thresh, subset)
+
     # -- joins, sorting, set operations, repartitioning, sampling, windows ---------------------
 
     def join(self, other: "DataFrame", on: Any = None, how: str | None = None) -> "DataFrame":
@@ -352,6 +404,55 @@ class DataFrame:
                 for lo, hi in zip(bounds, bounds[1:])]
 
     # -- caching: cache, persist, unpersist, checkpoint -----------------------------------------
+
+    def persist(self, storageLevel: Any = None) -> "DataFrame":
+        """Materializes the DataFrame in the server's block store; later actions read it there."""
+        from quiver.storagelevel import StorageLevel
+
+        level = storageLevel or StorageLevel.MEMORY_AND_DISK_DESER
+        if getattr(self, "_cached_id", None) is None:
+            self._uncached_rel = self._rel
+            self._cached_id = self._materialize(level._name())
+            cached = _proto.relation(cached_dataframe=rel.CachedDataFrame(id=self._cached_id))
+            cached.common.plan_id = self._rel.common.plan_id
+            self._rel = cached
+        self._storage_level = level
+        return self
+
+    def cache(self) -> "DataFrame":
+        return self.persist()
+
+    def _materialize(self, level: str) -> str:
+        body = commands_pb2.ActionPersist(plan=self._plan(), storage_level=level)
+        results = self._session._client.action("quiver.persist", body, commands_pb2.CreateDataFrameResult)
+        return results[0].dataframe_id
+
+    def unpersist(self, blocking: bool = False) -> "DataFrame":
+        cached = getattr(self, "_cached_id", None)
+        if cached is not None:
+            self._session._client.action("quiver.release", commands_pb2.ActionReleaseDataFrame(dataframe_id=cached))
+            self._rel = self._uncached_rel
+            self._cached_id = None
+        self._storage_level = None
+        return self
+
+    @property
+    def is_cached(self) -> bool:
+        return getattr(self, "_cached_id", None) is not None
+
+    @property
+    def storageLevel(self) -> Any:
+        from quiver.storagelevel import StorageLevel
+
+        return getattr(self, "_storage_level", None) or StorageLevel.NONE
+
+    def checkpoint(self, eager: bool = True) -> "DataFrame":
+        """A new DataFrame reading a materialized copy of this one (its plan is cut here)."""
+        cached_id = self._materialize("MEMORY_AND_DISK")
+        return self._derive(cached_dataframe=rel.CachedDataFrame(id=cached_id))
+
+    def localCheckpoint(self, eager: bool = True, storageLevel: Any = None) -> "DataFrame":
+        return self.checkpoint(eager)
 
     # -- Python functions: mapInPandas, mapInArrow -----------------------------------------------
 

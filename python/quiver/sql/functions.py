@@ -489,3 +489,112 @@ def broadcast(df: Any) -> Any:
     """Marks a DataFrame as small enough to send whole to every task of a join."""
     return df.hint("broadcast")
 
+
+
+# -- aggregate functions (engineer E1) -------------------------------------------------------------
+
+
+def _agg(name: str, c: Any, *extra: Any, distinct: bool = False) -> Column:
+    return Column._fn(name, to_column(c) if isinstance(c, str) else c, *extra, distinct=distinct)
+
+
+def count(col: Any) -> Column:  # noqa: A002
+    """Rows where col is not null; count("*") (or count(lit(1))) counts every row."""
+    if isinstance(col, str) and col == "*":
+        # Spark rewrites count(*) to count(1), which also names the column.
+        return Column._fn("count", lit(1))
+    return _agg("count", col)
+
+
+def countDistinct(col: Any, *cols: Any) -> Column:  # noqa: A002
+    return Column._fn("count", *[to_column(c) if isinstance(c, str) else c for c in (col, *cols)], distinct=True)
+
+
+count_distinct = countDistinct
+
+
+def sum(col: Any) -> Column:  # noqa: A001,A002
+    return _agg("sum", col)
+
+
+def sum_distinct(col: Any) -> Column:  # noqa: A002
+    return _agg("sum", col, distinct=True)
+
+
+sumDistinct = sum_distinct
+
+
+def avg(col: Any) -> Column:  # noqa: A002
+    return _agg("avg", col)
+
+
+def mean(col: Any) -> Column:  # noqa: A002
+    return _agg("mean", col)
+
+
+def min(col: Any) -> Column:  # noqa: A001,A002
+    return _agg("min", col)
+
+
+def max(col: Any) -> Column:  # noqa: A001,A002
+    return _agg("max", col)
+
+
+def first(col: Any, ignorenulls: bool = False) -> Column:  # noqa: A002
+    return _agg("first", col, bool(ignorenulls)) if ignorenulls else _agg("first", col)
+
+
+def last(col: Any, ignorenulls: bool = False) -> Column:  # noqa: A002
+    return _agg("last", col, bool(ignorenulls)) if ignorenulls else _agg("last", col)
+
+
+def any_value(col: Any, ignoreNulls: Any = None) -> Column:  # noqa: A002
+    return _agg("any_value", col) if ignoreNulls is None else _agg("any_value", col, ignoreNulls)
+
+
+def collect_list(col: Any) -> Column:  # noqa: A002
+    return _agg("collect_list", col)
+
+
+array_agg = collect_list
+
+
+def collect_set(col: Any) -> Column:  # noqa: A002
+    return _agg("collect_set", col)
+
+
+def stddev(col: Any) -> Column:  # noqa: A002
+    return _agg("stddev", col)
+
+
+def std(col: Any) -> Column:  # noqa: A002
+    return _agg("std", col)
+
+
+def stddev_samp(col: Any) -> Column:  # noqa: A002
+    return _agg("stddev_samp", col)
+
+
+def stddev_pop(col: Any) -> Column:  # noqa: A002
+    return _agg("stddev_pop", col)
+
+
+def variance(col: Any) -> Column:  # noqa: A002
+    return _agg("variance", col)
+
+
+def var_samp(col: Any) -> Column:  # noqa: A002
+    return _agg("var_samp", col)
+
+
+def var_pop(col: Any) -> Column:  # noqa: A002
+    return _agg("var_pop", col)
+
+
+def approx_count_distinct(col: Any, rsd: float | None = None) -> Column:  # noqa: A002
+    return _agg("approx_count_distinct", col) if rsd is None else _agg("approx_count_distinct", col, float(rsd))
+
+
+approxCountDistinct = approx_count_distinct
+
+# -- end of aggregate functions (engineer E1) --------------------------------------------------------
