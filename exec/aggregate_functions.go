@@ -150,9 +150,9 @@ func boolsToArray(mem memory.Allocator, values []bool) arrow.Array {
 
 type countAccumulator struct{ counts []int64 }
 
-func (c *countAccumulator) resize(n int)  { c.counts = growTo(c.counts, n, 0) }
-func (c *countAccumulator) size() int64   { return int64(cap(c.counts)) * 8 }
-func (c *countAccumulator) release()      {}
+func (c *countAccumulator) resize(n int) { c.counts = growTo(c.counts, n, 0) }
+func (c *countAccumulator) size() int64  { return int64(cap(c.counts)) * 8 }
+func (c *countAccumulator) release()     {}
 func (c *countAccumulator) update(_ *EvalContext, groups []int32, args []arrow.Array) error {
 	nullable := false
 	for _, a := range args {
@@ -205,9 +205,12 @@ type sumIntAccumulator struct {
 	display string
 }
 
-func (s *sumIntAccumulator) resize(n int) { s.sums = growTo(s.sums, n, 0); s.seen = growTo(s.seen, n, false) }
-func (s *sumIntAccumulator) size() int64  { return int64(cap(s.sums)) * 9 }
-func (s *sumIntAccumulator) release()     {}
+func (s *sumIntAccumulator) resize(n int) {
+	s.sums = growTo(s.sums, n, 0)
+	s.seen = growTo(s.seen, n, false)
+}
+func (s *sumIntAccumulator) size() int64 { return int64(cap(s.sums)) * 9 }
+func (s *sumIntAccumulator) release()    {}
 func (s *sumIntAccumulator) add(groups []int32, a arrow.Array) error {
 	values := a.(*array.Int64).Int64Values()
 	v := rowValidityOf(a)
@@ -244,9 +247,12 @@ type sumFloatAccumulator struct {
 	seen []bool
 }
 
-func (s *sumFloatAccumulator) resize(n int) { s.sums = growTo(s.sums, n, 0); s.seen = growTo(s.seen, n, false) }
-func (s *sumFloatAccumulator) size() int64  { return int64(cap(s.sums)) * 9 }
-func (s *sumFloatAccumulator) release()     {}
+func (s *sumFloatAccumulator) resize(n int) {
+	s.sums = growTo(s.sums, n, 0)
+	s.seen = growTo(s.seen, n, false)
+}
+func (s *sumFloatAccumulator) size() int64 { return int64(cap(s.sums)) * 9 }
+func (s *sumFloatAccumulator) release()    {}
 func (s *sumFloatAccumulator) add(groups []int32, a arrow.Array) {
 	values := a.(*array.Float64).Float64Values()
 	v := rowValidityOf(a)
@@ -332,9 +338,12 @@ type avgFloatAccumulator struct {
 	counts []int64
 }
 
-func (s *avgFloatAccumulator) resize(n int) { s.sums = growTo(s.sums, n, 0); s.counts = growTo(s.counts, n, 0) }
-func (s *avgFloatAccumulator) size() int64  { return int64(cap(s.sums)) * 16 }
-func (s *avgFloatAccumulator) release()     {}
+func (s *avgFloatAccumulator) resize(n int) {
+	s.sums = growTo(s.sums, n, 0)
+	s.counts = growTo(s.counts, n, 0)
+}
+func (s *avgFloatAccumulator) size() int64 { return int64(cap(s.sums)) * 16 }
+func (s *avgFloatAccumulator) release()    {}
 func (s *avgFloatAccumulator) update(_ *EvalContext, groups []int32, args []arrow.Array) error {
 	values := args[0].(*array.Float64).Float64Values()
 	v := rowValidityOf(args[0])
@@ -512,9 +521,12 @@ type minMaxFixed[T fixedNumber] struct {
 	isMax  bool
 }
 
-func (m *minMaxFixed[T]) resize(n int) { m.values = growTo(m.values, n, 0); m.seen = growTo(m.seen, n, false) }
-func (m *minMaxFixed[T]) size() int64  { return int64(cap(m.values)) * 9 }
-func (m *minMaxFixed[T]) release()     {}
+func (m *minMaxFixed[T]) resize(n int) {
+	m.values = growTo(m.values, n, 0)
+	m.seen = growTo(m.seen, n, false)
+}
+func (m *minMaxFixed[T]) size() int64 { return int64(cap(m.values)) * 9 }
+func (m *minMaxFixed[T]) release()    {}
 func (m *minMaxFixed[T]) add(groups []int32, a arrow.Array) {
 	data := a.Data()
 	values := reinterpretFixed[T](data)
@@ -576,9 +588,12 @@ type minMaxBool struct {
 	isMax  bool
 }
 
-func (m *minMaxBool) resize(n int) { m.values = growTo(m.values, n, false); m.seen = growTo(m.seen, n, false) }
-func (m *minMaxBool) size() int64  { return int64(cap(m.values)) * 2 }
-func (m *minMaxBool) release()     {}
+func (m *minMaxBool) resize(n int) {
+	m.values = growTo(m.values, n, false)
+	m.seen = growTo(m.seen, n, false)
+}
+func (m *minMaxBool) size() int64 { return int64(cap(m.values)) * 2 }
+func (m *minMaxBool) release()    {}
 func (m *minMaxBool) add(groups []int32, a arrow.Array) {
 	b := a.(*array.Boolean)
 	v := rowValidityOf(a)
@@ -667,9 +682,12 @@ type minMaxBytes struct {
 	bytes  int64
 }
 
-func (m *minMaxBytes) resize(n int) { m.values = growTo(m.values, n, ""); m.seen = growTo(m.seen, n, false) }
-func (m *minMaxBytes) size() int64  { return int64(cap(m.values))*17 + m.bytes }
-func (m *minMaxBytes) release()     {}
+func (m *minMaxBytes) resize(n int) {
+	m.values = growTo(m.values, n, "")
+	m.seen = growTo(m.seen, n, false)
+}
+func (m *minMaxBytes) size() int64 { return int64(cap(m.values))*17 + m.bytes }
+func (m *minMaxBytes) release()    {}
 func (m *minMaxBytes) add(groups []int32, a arrow.Array) {
 	var value func(i int) string
 	switch arr := a.(type) {
@@ -730,12 +748,12 @@ func (m *minMaxBytes) finish(ec *EvalContext) (arrow.Array, error) {
 // nullAccumulator aggregates a NULL-typed column: every result is null.
 type nullAccumulator struct{ n int }
 
-func (m *nullAccumulator) resize(n int)                                        { m.n = max(m.n, n) }
-func (m *nullAccumulator) size() int64                                         { return 0 }
-func (m *nullAccumulator) release()                                            {}
-func (m *nullAccumulator) update(*EvalContext, []int32, []arrow.Array) error   { return nil }
-func (m *nullAccumulator) merge(*EvalContext, []int32, []arrow.Array) error    { return nil }
-func (m *nullAccumulator) finish(*EvalContext) (arrow.Array, error)            { return array.NewNull(m.n), nil }
+func (m *nullAccumulator) resize(n int)                                      { m.n = max(m.n, n) }
+func (m *nullAccumulator) size() int64                                       { return 0 }
+func (m *nullAccumulator) release()                                          {}
+func (m *nullAccumulator) update(*EvalContext, []int32, []arrow.Array) error { return nil }
+func (m *nullAccumulator) merge(*EvalContext, []int32, []arrow.Array) error  { return nil }
+func (m *nullAccumulator) finish(*EvalContext) (arrow.Array, error)          { return array.NewNull(m.n), nil }
 func (m *nullAccumulator) state(ec *EvalContext) ([]arrow.Array, error) {
 	a, _ := m.finish(ec)
 	return []arrow.Array{a}, nil
@@ -877,7 +895,9 @@ func (f *firstLastAccumulator) state(ec *EvalContext) ([]arrow.Array, error) {
 	}
 	return []arrow.Array{values, boolsToArray(ec.Task.Allocator, set)}, nil
 }
-func (f *firstLastAccumulator) finish(ec *EvalContext) (arrow.Array, error) { return f.gather(ec, false) }
+func (f *firstLastAccumulator) finish(ec *EvalContext) (arrow.Array, error) {
+	return f.gather(ec, false)
+}
 
 // takeArrayByIndex gathers values at rows into a new array.
 func takeArrayByIndex(ec *EvalContext, values arrow.Array, rows []int32) (arrow.Array, error) {

@@ -25,8 +25,8 @@ type AggregateCall struct {
 	// NullIfEmpty makes the value null for a group where no row passed Filter, instead of
 	// count's 0 or collect_list's empty list (pivot cells without rows are null in Spark).
 	NullIfEmpty bool
-	Type      arrow.DataType
-	Null      bool
+	Type        arrow.DataType
+	Null        bool
 	// Display is the name Spark gives the column: "sum(x)", "count(DISTINCT x)", "count(1)".
 	Display string
 }
