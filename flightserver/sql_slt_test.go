@@ -193,7 +193,12 @@ func formatValue(col arrow.Array, i int) string {
 	case *array.Float32:
 		return formatFloat(float64(a.Value(i)))
 	case *array.Decimal128:
-		return a.Value(i).ToString(a.DataType().(*arrow.Decimal128Type).Scale)
+		// Values, not scales, are compared (Spark's avg keeps more scale digits than DuckDB's).
+		text := a.Value(i).ToString(a.DataType().(*arrow.Decimal128Type).Scale)
+		if strings.Contains(text, ".") {
+			text = strings.TrimRight(strings.TrimRight(text, "0"), ".")
+		}
+		return text
 	case *array.String:
 		if a.Value(i) == "" {
 			return "(empty)"

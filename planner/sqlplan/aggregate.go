@@ -1,7 +1,10 @@
 package sqlplan
 
 import (
+	"fmt"
 	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/quiverdata/quiver/errkind"
 	"github.com/quiverdata/quiver/planner/logical"
@@ -38,18 +41,326 @@ func (b *Binder) hasAggregate(items []logical.Expr) bool {
 	return found
 }
 
-// aggregate plans GROUP BY / HAVING / aggregates in the select list.
-func (b *Binder) aggregate(plan logical.Plan, s *Select, items []logical.Expr, orderBy []*logical.SortOrder) (logical.Plan, error) {
-	return nil, errkind.NotImplemented("GROUP BY, HAVING and aggregate functions in SQL are not supported yet: they wait for the aggregate plan node")
+// aggregate plans GROUP BY / HAVING / aggregates in the select list as Spark does: one Aggregate
+// whose outputs are the select list plus hidden columns HAVING and ORDER BY need (aggregates and
+// grouping expressions they use), then Filter, Sort, and a Project dropping the hidden columns.
+func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, orderBy []*logical.SortOrder) (logical.Plan, error) {
+	a := b.analyzer()
+	named, err := a.ResolveNamedList(items, input)
+	if err != nil {
+		return nil, err
+	}
+	// GROUP BY may name select-list positions (GROUP BY 1) and aliases (GROUP BY alias).
+	var grouping []logical.Expr
+	for _, g := range s.GroupBy {
+		g, err := b.substitute(g)
+		if err != nil {
+			return nil, err
+		}
+		if lit, ok := g.(*logical.Literal); ok && (lit.DataType().ID() == arrow.INT32 || lit.DataType().ID() == arrow.INT64) {
+			var n int
+			fmt.Sscan(lit.Value.String(), &n)
+			if n < 1 || n > len(named) {
+				return nil, errkind.Invalid("GROUP BY position %d is not in the select list, which has %d items", n, len(named))
+			}
+			grouping = append(grouping, logical.StripAlias(named[n-1]))
+			continue
+		}
+		r, err := a.ResolveExpr(g, input)
+		if err != nil {
+			if alias := selectAlias(g, named, a.Config.CaseSensitive); alias != nil {
+				grouping = append(grouping, logical.StripAlias(alias))
+				continue
+			}
+			return nil, err
+		}
+		r = logical.StripAlias(r)
+		if logical.ContainsAggregate(r) {
+			return nil, errkind.Invalid("aggregate functions are not allowed in GROUP BY: '%s'", r.String())
+		}
+		grouping = append(grouping, r)
+	}
+	outputs := append([]logical.Named(nil), named...)
+	visible := len(outputs)
+	var subqueries []logical.Plan
+	// toOutput rewrites an expression resolved against the input into one over the aggregate's
+	// outputs, adding hidden outputs for the aggregates and grouping expressions it uses.
+	groupKeys := map[string]bool{}
+	for _, g := range grouping {
+		groupKeys[logical.ExprKey(g)] = true
+	}
+	allowed := map[logical.ExprID]bool{}
+	var toOutput func(e logical.Expr) (logical.Expr, error)
+	toOutput = func(e logical.Expr) (logical.Expr, error) {
+		key := logical.ExprKey(e)
+		_, isAggregate := e.(*logical.AggregateCall)
+		if _, isLiteral := e.(*logical.Literal); !isLiteral && (isAggregate || groupKeys[key]) {
+			for _, o := range outputs {
+				if logical.ExprKey(logical.StripAlias(o)) == key {
+					return o.ToAttribute(), nil
+				}
+			}
+			hidden := &logical.Alias{Child: e, Alias: e.String(), AttrID: a.IDs.Next()}
+			outputs = append(outputs, hidden)
+			return hidden.ToAttribute(), nil
+		}
+		if c, ok := e.(*logical.ColumnRef); ok {
+			if allowed[c.AttrID] {
+				return c, nil
+			}
+			return nil, errkind.Invalid("[MISSING_AGGREGATION] column '%s' is neither in GROUP BY nor inside an aggregate function; add it to GROUP BY or aggregate it, e.g. first(%s)", c.ColumnName, c.ColumnName)
+		}
+		children := e.Children()
+		if len(children) == 0 {
+			return e, nil
+		}
+		next := make([]logical.Expr, len(children))
+		for i, ch := range children {
+			if next[i], err = toOutput(ch); err != nil {
+				return nil, err
+			}
+		}
+		return e.WithChildren(next), nil
+	}
+	// resolveAfter resolves a HAVING or ORDER BY expression: against the input (then rewritten
+	// over the outputs), or else against the select list's names.
+	resolveAfter := func(e logical.Expr) (logical.Expr, error) {
+		e, err := b.substitute(e)
+		if err != nil {
+			return nil, err
+		}
+		e, err = logical.Transform(e, func(x logical.Expr) (logical.Expr, error) {
+			sq, ok := x.(*ScalarSubquery)
+			if !ok {
+				return x, nil
+			}
+			sub, err := b.Query(sq.Query)
+			if err != nil {
+				return nil, err
+			}
+			if len(sub.Output()) != 1 {
+				return nil, errkind.Invalid("a scalar subquery must return one column, this one returns %d", len(sub.Output()))
+			}
+			subqueries = append(subqueries, sub)
+			allowed[sub.Output()[0].AttrID] = true
+			return sub.Output()[0], nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		r, err := a.ResolveExpr(e, input)
+		if err == nil {
+			if out, err := toOutput(logical.StripAlias(r)); err == nil {
+				return out, nil
+			}
+		}
+		attrs := make([]*logical.ColumnRef, len(outputs))
+		for i, o := range outputs {
+			attrs[i] = o.ToAttribute()
+		}
+		if r2, err2 := a.ResolveExprIn(e, attrs); err2 == nil {
+			return r2, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return toOutput(logical.StripAlias(r))
+	}
+	var having logical.Expr
+	if s.Having != nil {
+		if having, err = resolveAfter(s.Having); err != nil {
+			return nil, err
+		}
+	}
+	var order []*logical.SortOrder
+	for _, o := range orderBy {
+		child := o.Child
+		if lit, ok := child.(*logical.Literal); ok {
+			child = b.ordinal(lit, &logical.Project{Input: input, Expressions: named})
+			if ref, ok := child.(*logical.ColumnRef); ok {
+				order = append(order, &logical.SortOrder{Child: ref, Direction: o.Direction, Nulls: o.Nulls})
+				continue
+			}
+		}
+		r, err := resolveAfter(child)
+		if err != nil {
+			return nil, err
+		}
+		order = append(order, &logical.SortOrder{Child: r, Direction: o.Direction, Nulls: o.Nulls})
+	}
+	for _, o := range named {
+		if _, err := toOutputCheck(o, groupKeys); err != nil {
+			return nil, err
+		}
+	}
+	var plan logical.Plan = &logical.Aggregate{Input: input, Grouping: grouping, Aggregates: outputs}
+	for _, sub := range subqueries {
+		plan = &logical.Join{Left: plan, Right: sub, Type: logical.LeftOuterJoin}
+	}
+	if having != nil {
+		if plan, err = b.C.Filter(plan, having); err != nil {
+			return nil, err
+		}
+	}
+	if s.Distinct {
+		if len(outputs) > visible || len(subqueries) > 0 {
+			plan = &logical.Project{Input: plan, Expressions: attrsAsNamed(attrsOf(outputs[:visible]))}
+		}
+		plan = &logical.Deduplicate{Input: plan, Keys: plan.Output()}
+	}
+	if len(order) > 0 {
+		plan = &logical.Sort{Input: plan, Order: order, Global: true}
+	}
+	if len(outputs) > visible || len(subqueries) > 0 {
+		plan = &logical.Project{Input: plan, Expressions: attrsAsNamed(attrsOf(outputs[:visible]))}
+	}
+	return plan, nil
+}
+
+func attrsOf(named []logical.Named) []*logical.ColumnRef {
+	out := make([]*logical.ColumnRef, len(named))
+	for i, n := range named {
+		out[i] = n.ToAttribute()
+	}
+	return out
+}
+
+// toOutputCheck fails on select items reading columns that are neither grouped nor aggregated.
+func toOutputCheck(out logical.Named, groupKeys map[string]bool) (bool, error) {
+	var err error
+	var visit func(e logical.Expr)
+	visit = func(e logical.Expr) {
+		if err != nil || groupKeys[logical.ExprKey(e)] {
+			return
+		}
+		switch x := e.(type) {
+		case *logical.AggregateCall, *logical.WindowExpr:
+			return
+		case *logical.ColumnRef:
+			err = errkind.Invalid("[MISSING_AGGREGATION] column '%s' in '%s' is neither in GROUP BY nor inside an aggregate function; add it to GROUP BY or aggregate it, e.g. first(%s)",
+				x.ColumnName, out.String(), x.ColumnName)
+			return
+		}
+		for _, ch := range e.Children() {
+			visit(ch)
+		}
+	}
+	var root logical.Expr = out
+	if a, ok := out.(*logical.Alias); ok {
+		root = a.Child
+	}
+	visit(root)
+	return err == nil, err
+}
+
+// selectAlias returns the select item named like g (GROUP BY alias), if g is a bare name.
+func selectAlias(g logical.Expr, named []logical.Named, caseSensitive bool) logical.Named {
+	u, ok := g.(*logical.UnresolvedAttribute)
+	if !ok || len(u.NameParts) != 1 {
+		return nil
+	}
+	for _, n := range named {
+		if _, isAlias := n.(*logical.Alias); !isAlias {
+			continue
+		}
+		if n.Name() == u.NameParts[0] || !caseSensitive && strings.EqualFold(n.Name(), u.NameParts[0]) {
+			return n
+		}
+	}
+	return nil
 }
 
 // distinct plans SELECT DISTINCT and UNION (without ALL).
 func (b *Binder) distinct(plan logical.Plan) (logical.Plan, error) {
-	return nil, errkind.NotImplemented("SELECT DISTINCT and UNION without ALL are not supported yet: they wait for the aggregate plan node; use UNION ALL")
+	return &logical.Deduplicate{Input: plan, Keys: plan.Output()}, nil
 }
 
 // correlatedScalar plans a correlated scalar subquery (SELECT agg(x) FROM t WHERE t.k = outer.k)
-// as an aggregate grouped by the correlated inner columns, left-joined on them.
+// as an aggregate of the subquery grouped by its correlated columns, left-joined to outer on
+// them. The returned plan's last column is the subquery's value.
 func (b *Binder) correlatedScalar(outer logical.Plan, q Query) (logical.Plan, error) {
-	return nil, errkind.NotImplemented("correlated scalar subqueries are not supported yet: they wait for the aggregate plan node")
+	a := b.analyzer()
+	sel, ok := unwrapSelect(q)
+	if !ok || len(sel.GroupBy) > 0 || sel.Having != nil || len(sel.Items) != 1 {
+		return nil, errkind.NotImplemented("correlated scalar subqueries are supported as SELECT <one aggregate> FROM ... WHERE <equalities with outer columns>")
+	}
+	inner, correlated, err := b.correlatedParts(outer, sel)
+	if err != nil {
+		return nil, err
+	}
+	innerIDs := map[logical.ExprID]bool{}
+	for _, at := range inner.Output() {
+		innerIDs[at.AttrID] = true
+	}
+	var keys []logical.Named
+	var pairs [][2]logical.Expr // outer expression, inner key index
+	for _, c := range correlated {
+		call, ok := c.(*logical.Call)
+		if !ok || call.Function != "eq" || len(call.Args) != 2 {
+			return nil, errkind.NotImplemented("a correlated scalar subquery may only compare outer columns with '=', got '%s'", c.String())
+		}
+		l, r := call.Args[0], call.Args[1]
+		if !onlyFrom(l, innerIDs) {
+			l, r = r, l
+		}
+		if !onlyFrom(l, innerIDs) || refsAny(r, innerIDs) {
+			return nil, errkind.NotImplemented("a correlated predicate must compare an inner expression with an outer one, got '%s'", c.String())
+		}
+		key := a.ToNamed(l)
+		keys = append(keys, key)
+		pairs = append(pairs, [2]logical.Expr{r, key.ToAttribute()})
+	}
+	item, err := b.prepareExpr(sel.Items[0], sel.Windows)
+	if err != nil {
+		return nil, err
+	}
+	named, err := a.ResolveNamedList([]logical.Expr{item}, inner)
+	if err != nil {
+		return nil, err
+	}
+	grouping := make([]logical.Expr, len(keys))
+	for i, k := range keys {
+		grouping[i] = logical.StripAlias(k)
+	}
+	agg := &logical.Aggregate{Input: inner, Grouping: grouping, Aggregates: append(append([]logical.Named(nil), keys...), named...)}
+	var cond logical.Expr
+	for _, p := range pairs {
+		eq, err := a.ResolveCall("=", []logical.Expr{p[0], p[1]}, false)
+		if err != nil {
+			return nil, err
+		}
+		if cond == nil {
+			cond = eq
+		} else if cond, err = a.ResolveCall("and", []logical.Expr{cond, eq}, false); err != nil {
+			return nil, err
+		}
+	}
+	join := &logical.Join{Left: outer, Right: agg, Type: logical.LeftOuterJoin, Condition: cond}
+	// Keep the outer columns and the value only: the grouping keys would shadow outer names.
+	out := join.Output()
+	keep := attrsAsNamed(out[:len(outer.Output())])
+	keep = append(keep, out[len(out)-1])
+	return &logical.Project{Input: join, Expressions: keep}, nil
+}
+
+func onlyFrom(e logical.Expr, ids map[logical.ExprID]bool) bool {
+	refs := logical.ReferencedIDs(e)
+	if len(refs) == 0 {
+		return false
+	}
+	for id := range refs {
+		if !ids[id] {
+			return false
+		}
+	}
+	return true
+}
+
+func refsAny(e logical.Expr, ids map[logical.ExprID]bool) bool {
+	for id := range logical.ReferencedIDs(e) {
+		if ids[id] {
+			return true
+		}
+	}
+	return false
 }

@@ -26,7 +26,14 @@ type Binder struct {
 	C      *protoplan.Converter
 	Params Parameters
 	// ctes is a stack of WITH scopes, innermost last.
-	ctes []map[string]*CTE
+	ctes []map[string]*cteEntry
+}
+
+// cteEntry is a CTE with the scopes visible where it was defined (outer WITHs and the CTEs
+// before it in its own WITH), so each reference binds it afresh in the right scope.
+type cteEntry struct {
+	cte    *CTE
+	scopes []map[string]*cteEntry
 }
 
 // NewBinder returns a binder over a converter (and its analyzer and catalog).
@@ -53,17 +60,23 @@ func (b *Binder) Query(q Query) (logical.Plan, error) {
 
 func (b *Binder) queryBlock(q *QueryBlock) (logical.Plan, error) {
 	if len(q.With) > 0 {
-		scope := map[string]*CTE{}
-		b.ctes = append(b.ctes, scope)
-		defer func() { b.ctes = b.ctes[:len(b.ctes)-1] }()
+		outer := b.ctes
+		scope := map[string]*cteEntry{}
 		for i := range q.With {
 			cte := &q.With[i]
 			key := strings.ToLower(cte.Name)
 			if _, dup := scope[key]; dup {
 				return nil, errkind.Invalid("WITH defines '%s' twice; give each common table expression its own name", cte.Name)
 			}
-			scope[key] = cte
+			before := make(map[string]*cteEntry, len(scope))
+			for k, v := range scope {
+				before[k] = v
+			}
+			visible := append(append([]map[string]*cteEntry(nil), outer...), before)
+			scope[key] = &cteEntry{cte: cte, scopes: visible}
 		}
+		b.ctes = append(append([]map[string]*cteEntry(nil), outer...), scope)
+		defer func() { b.ctes = outer }()
 	}
 	var plan logical.Plan
 	var err error
@@ -125,28 +138,29 @@ func (b *Binder) constantInt(e logical.Expr, clause string) (int64, error) {
 
 // -- FROM --------------------------------------------------------------------------------------
 
-func (b *Binder) lookupCTE(name []string) (*CTE, int) {
+func (b *Binder) lookupCTE(name []string) *cteEntry {
 	if len(name) != 1 {
-		return nil, -1
+		return nil
 	}
 	key := strings.ToLower(name[0])
 	for i := len(b.ctes) - 1; i >= 0; i-- {
 		if c, ok := b.ctes[i][key]; ok {
-			return c, i
+			return c
 		}
 	}
-	return nil, -1
+	return nil
 }
 
 func (b *Binder) tableRef(t TableRef) (logical.Plan, error) {
 	switch t := t.(type) {
 	case *TableName:
 		var plan logical.Plan
-		if cte, depth := b.lookupCTE(t.Name); cte != nil {
+		if entry := b.lookupCTE(t.Name); entry != nil {
 			// A CTE sees only the scopes around its definition; binding it per use gives each
 			// reference fresh attribute ids, so a CTE joined with itself works.
+			cte := entry.cte
 			saved := b.ctes
-			b.ctes = b.ctes[:depth]
+			b.ctes = entry.scopes
 			inner, err := b.Query(cte.Query)
 			b.ctes = saved
 			if err != nil {

@@ -1823,6 +1823,10 @@ func (p *parser) nameOrCall() (logical.Expr, error) {
 	if p.atKeyword("ORDER") {
 		return nil, p.unsupportedf("ORDER BY inside an aggregate call")
 	}
+	if fn.Name == "count" && len(fn.Args) == 1 && isStar(fn.Args[0]) {
+		// count(*) counts rows: Spark plans it as count(1), and names the column so.
+		fn.Args = []logical.Expr{logical.NewLiteral(scalar.NewInt32Scalar(1))}
+	}
 	if err := p.expectOp(")"); err != nil {
 		return nil, err
 	}

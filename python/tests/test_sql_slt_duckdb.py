@@ -47,6 +47,7 @@ def to_duckdb(sql):
     sql = re.sub(r"\bGLOBAL TEMP VIEW\b", "TEMP VIEW", sql)
     sql = sql.replace("global_temp.", "")
     sql = re.sub(r"\bdiv\b", "//", sql)
+    sql = re.sub(r"\bLEFT (SEMI|ANTI) JOIN\b", r"\1 JOIN", sql)
     return sql
 
 
@@ -60,7 +61,8 @@ def fmt(v):
             return str(v)
         return "%.6g" % v
     if isinstance(v, decimal.Decimal):
-        return str(v)
+        text = format(v, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
     if isinstance(v, datetime.datetime):
         return v.isoformat(sep=" ")
     if isinstance(v, datetime.date):
