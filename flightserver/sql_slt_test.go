@@ -228,6 +228,7 @@ func TestSQLLogic(t *testing.T) {
 }
 
 func runSLTFile(t *testing.T, path string) {
+	t.Setenv("QUIVER_WAREHOUSE_DIR", t.TempDir())
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	srv, err := flightserver.New(flightserver.Config{Addr: "127.0.0.1:0", Token: "secret", Allocator: mem, DefaultParallelism: 2})
 	require.NoError(t, err)

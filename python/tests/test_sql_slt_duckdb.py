@@ -48,6 +48,7 @@ def to_duckdb(sql):
     sql = sql.replace("global_temp.", "")
     sql = re.sub(r"\bdiv\b", "//", sql)
     sql = re.sub(r"\bLEFT (SEMI|ANTI) JOIN\b", r"\1 JOIN", sql)
+    sql = re.sub(r"\s+USING parquet\b", "", sql, flags=re.I)
     return sql
 
 
