@@ -10,7 +10,7 @@ BIN := bin/quiver
 PROTOC_GEN_GO_VERSION := v1.36.12
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.venv/*' 2>/dev/null) go.mod go.sum
 
-.PHONY: all setup build demo test test-go test-python proto bench compat clean
+.PHONY: all setup build demo test test-go test-python proto bench compat compat-status clean
 
 all: build
 
@@ -53,6 +53,23 @@ proto: $(VENV)/.stamp
 bench: setup build
 	$(PY) bench/transfer.py
 	$(PY) bench/tpch_df.py
+
+# The differential suite (python/tests/compat): records real PySpark's answers (local mode, Java 17,
+# its own venv) under python/tests/compat/expected/ and compares Quiver with them. Slow (a JVM), so
+# not part of `make test`, which runs only the Quiver half against the stored answers.
+# `make compat-status` rewrites status.json (which programs pass on Quiver) after a feature lands.
+COMPAT_VENV := .venv-compat
+$(COMPAT_VENV)/.stamp: python/tests/compat/requirements.txt
+	@test -x $(COMPAT_VENV)/bin/python || $(PYTHON) -m venv $(COMPAT_VENV)
+	$(COMPAT_VENV)/bin/python -m pip install --quiet -r python/tests/compat/requirements.txt
+	@touch $@
+
+compat: setup build $(COMPAT_VENV)/.stamp
+	$(COMPAT_VENV)/bin/python python/tests/compat/run_compat.py --engine pyspark --write-expected
+	$(PY) python/tests/compat/run_compat.py --engine quiver
+
+compat-status: setup build
+	$(PY) python/tests/compat/run_compat.py --engine quiver --update-status
 
 clean:
 	rm -rf bin .bin
