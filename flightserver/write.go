@@ -20,7 +20,11 @@ func init() {
 func writeAction(s *Server, ctx context.Context, session *Session, body proto.Message) ([]proto.Message, error) {
 	req := body.(*pb.ActionWrite)
 	if req.TableName != "" {
-		return nil, errkind.NotImplemented("saveAsTable(%q): tables are not supported yet; write to a path with save(path)", req.TableName)
+		q, err := s.PlanProto(session, req.Plan)
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.SaveAsTable(ctx, session, q, req.TableName, req.Format, req.Mode) // tables.go
 	}
 	if req.Path == "" {
 		return nil, errkind.Invalid("df.write needs a path: call .save(path), .parquet(path), .csv(path) or .json(path)")

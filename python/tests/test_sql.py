@@ -1,10 +1,16 @@
 """spark.sql, SQL expression strings and spark.catalog against a real server; pandas and DuckDB
 are the references."""
+import os
+import tempfile
+
 import duckdb
 import pandas as pd
 import pytest
 
 from quiver.sql import functions as F
+
+# Saved tables go to a scratch warehouse, not ./spark-warehouse; set before any server starts.
+os.environ.setdefault("QUIVER_WAREHOUSE_DIR", tempfile.mkdtemp(prefix="quiver-warehouse-"))
 
 
 @pytest.fixture
@@ -78,3 +84,15 @@ def test_sql_errors(spark, people):
         spark.sql("SELECT * FROM peple").collect()
     with pytest.raises(Exception, match=r"LATERAL VIEW"):
         spark.sql("SELECT id FROM people LATERAL VIEW explode(name) e AS x")
+
+
+def test_save_as_table_and_sql(spark, people):
+    spark.table("people").write.mode("overwrite").saveAsTable("people_saved")
+    assert spark.catalog.tableExists("people_saved")
+    got = spark.sql("SELECT id, age FROM people_saved WHERE age IS NOT NULL ORDER BY id").toPandas()
+    want = people.dropna(subset=["age"]).sort_values("id")
+    assert got["id"].tolist() == want["id"].tolist()
+    spark.sql("INSERT INTO people_saved SELECT * FROM people WHERE id = 1")
+    assert spark.table("people_saved").count() == 5
+    spark.sql("DROP TABLE people_saved")
+    assert not spark.catalog.tableExists("people_saved")
