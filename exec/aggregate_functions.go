@@ -955,14 +955,15 @@ func (c *collectAccumulator) update(ec *EvalContext, groups []int32, args []arro
 }
 func (c *collectAccumulator) merge(ec *EvalContext, groups []int32, states []arrow.Array) error {
 	lists := states[0].(*array.List)
-	offsets := lists.Offsets()
 	var rows, gs []int32
 	for i, g := range groups {
 		if lists.IsNull(i) {
 			continue
 		}
-		for e := offsets[i]; e < offsets[i+1]; e++ {
-			rows = append(rows, e)
+		// ValueOffsets accounts for a sliced list; Offsets() would not.
+		start, end := lists.ValueOffsets(i)
+		for e := start; e < end; e++ {
+			rows = append(rows, int32(e))
 			gs = append(gs, g)
 		}
 	}
