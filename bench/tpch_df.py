@@ -62,6 +62,8 @@ def q3(t, F):
 
 
 def q5(t, F):
+    # Joined the way the SQL's selective path runs (customer-orders-lineitem, then supplier on
+    # both keys): DataFrame joins run in the order written, in Quiver as in Spark without CBO.
     r = t["region"].filter(F.col("r_name") == "ASIA")
     n = t["nation"]
     s = t["supplier"]
@@ -69,11 +71,11 @@ def q5(t, F):
     o = t["orders"].filter((F.col("o_orderdate") >= F.lit(datetime.date(1994, 1, 1))) &
                            (F.col("o_orderdate") < F.lit(datetime.date(1995, 1, 1))))
     li = t["lineitem"]
-    return (r.join(n, r.r_regionkey == n.n_regionkey)
-            .join(s, s.s_nationkey == n.n_nationkey)
-            .join(c, c.c_nationkey == s.s_nationkey)
-            .join(o, o.o_custkey == c.c_custkey)
-            .join(li, (li.l_orderkey == o.o_orderkey) & (li.l_suppkey == s.s_suppkey))
+    return (c.join(o, c.c_custkey == o.o_custkey)
+            .join(li, li.l_orderkey == o.o_orderkey)
+            .join(s, (li.l_suppkey == s.s_suppkey) & (c.c_nationkey == s.s_nationkey))
+            .join(n, s.s_nationkey == n.n_nationkey)
+            .join(r, n.n_regionkey == r.r_regionkey)
             .groupBy("n_name")
             .agg(F.sum(F.col("l_extendedprice") * (1 - F.col("l_discount"))).alias("revenue"))
             .orderBy(F.col("revenue").desc()))
