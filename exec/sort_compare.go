@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"math"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -47,13 +48,27 @@ func sortIndices(keys []arrow.Array, orders []*logical.SortOrder, n int) []int32
 	if len(keys) == 0 {
 		return idx
 	}
+	if out, ok := sortByNormalizedKey(keys, orders, idx); ok {
+		return out
+	}
 	order := newRowOrder(keys, orders)
+	// pdqsort with the row index as the last key: stable results at unstable-sort speed.
 	if len(order) == 1 {
 		c := order[0]
-		slices.SortStableFunc(idx, func(a, b int32) int { return c(int(a), int(b)) })
+		slices.SortFunc(idx, func(a, b int32) int {
+			if r := c(int(a), int(b)); r != 0 {
+				return r
+			}
+			return int(a - b)
+		})
 		return idx
 	}
-	slices.SortStableFunc(idx, func(a, b int32) int { return order.compare(int(a), int(b)) })
+	slices.SortFunc(idx, func(a, b int32) int {
+		if r := order.compare(int(a), int(b)); r != 0 {
+			return r
+		}
+		return int(a - b)
+	})
 	return idx
 }
 
@@ -307,4 +322,134 @@ func concatRecordBatches(tc *TaskContext, schema *arrow.Schema, batches []arrow.
 		cols[c] = out
 	}
 	return array.NewRecordBatch(schema, cols, rows), nil
+}
+
+// normalizedKeys maps the first key's values to uint64s whose unsigned order is the sort order
+// (sign bit flipped for integers, IEEE bits adjusted for floats with NaN largest and -0.0 equal
+// to 0.0, inverted for descending). ok is false for other types.
+func normalizedKeys(a arrow.Array, desc bool) ([]uint64, bool) {
+	n := a.Len()
+	out := make([]uint64, n)
+	const sign = uint64(1) << 63
+	switch x := a.(type) {
+	case *array.Int64:
+		for i, v := range x.Int64Values() {
+			out[i] = uint64(v) ^ sign
+		}
+	case *array.Int32:
+		for i, v := range x.Int32Values() {
+			out[i] = uint64(int64(v)) ^ sign
+		}
+	case *array.Int16:
+		for i, v := range x.Int16Values() {
+			out[i] = uint64(int64(v)) ^ sign
+		}
+	case *array.Int8:
+		for i, v := range x.Int8Values() {
+			out[i] = uint64(int64(v)) ^ sign
+		}
+	case *array.Date32:
+		for i, v := range x.Date32Values() {
+			out[i] = uint64(int64(v)) ^ sign
+		}
+	case *array.Date64:
+		for i, v := range x.Date64Values() {
+			out[i] = uint64(int64(v)) ^ sign
+		}
+	case *array.Timestamp:
+		for i, v := range x.TimestampValues() {
+			out[i] = uint64(int64(v)) ^ sign
+		}
+	case *array.Float64:
+		for i, v := range x.Float64Values() {
+			out[i] = floatOrderBits(v)
+		}
+	case *array.Float32:
+		for i, v := range x.Float32Values() {
+			out[i] = floatOrderBits(float64(v))
+		}
+	default:
+		return nil, false
+	}
+	if desc {
+		for i := range out {
+			out[i] = ^out[i]
+		}
+	}
+	return out, true
+}
+
+func floatOrderBits(v float64) uint64 {
+	switch {
+	case v != v:
+		return ^uint64(0)
+	case v == 0:
+		v = 0
+	}
+	b := math.Float64bits(v)
+	if b&(1<<63) != 0 {
+		return ^b
+	}
+	return b | 1<<63
+}
+
+// sortByNormalizedKey sorts when the first key is a fixed-width number: it orders the null rows
+// apart, sorts (normalized key, row) pairs of the rest comparing integers inline, and uses the
+// other keys only on ties.
+func sortByNormalizedKey(keys []arrow.Array, orders []*logical.SortOrder, idx []int32) ([]int32, bool) {
+	first := keys[0]
+	norm, ok := normalizedKeys(first, orders[0].Direction == logical.Descending)
+	if !ok {
+		return nil, false
+	}
+	var rest rowOrder
+	if len(keys) > 1 {
+		rest = newRowOrder(keys[1:], orders[1:])
+	}
+	type entry struct {
+		key uint64
+		row int32
+	}
+	entries := make([]entry, 0, len(idx))
+	var nulls []int32
+	for _, r := range idx {
+		if first.IsNull(int(r)) {
+			nulls = append(nulls, r)
+			continue
+		}
+		entries = append(entries, entry{norm[r], r})
+	}
+	slices.SortFunc(entries, func(a, b entry) int {
+		switch {
+		case a.key < b.key:
+			return -1
+		case a.key > b.key:
+			return 1
+		}
+		if rest != nil {
+			if r := rest.compare(int(a.row), int(b.row)); r != 0 {
+				return r
+			}
+		}
+		return int(a.row - b.row)
+	})
+	if rest != nil && len(nulls) > 1 {
+		slices.SortFunc(nulls, func(a, b int32) int {
+			if r := rest.compare(int(a), int(b)); r != 0 {
+				return r
+			}
+			return int(a - b)
+		})
+	}
+	out := idx[:0]
+	if orders[0].NullsFirstEffective() {
+		out = append(out, nulls...)
+	}
+	for _, e := range entries {
+		out = append(out, e.row)
+	}
+	if !orders[0].NullsFirstEffective() {
+		out = append(out, nulls...)
+	}
+	return out, true
 }

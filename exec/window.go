@@ -414,7 +414,7 @@ func (w *windowOperator) frameAggregate(ec *EvalContext, we *logical.WindowExpr,
 		}
 		return buildInt64(w.tc, out, nil), nil
 	case "sum", "avg", "mean":
-		out, err := w.sumAverage(name, values, resultType, lo, hi, f.partStart, countIn)
+		out, err := w.sumAverage(we.Function.String(), name, values, resultType, lo, hi, f.partStart, countIn)
 		if err != nil || arrow.TypeEqual(out.DataType(), resultType) {
 			return out, err
 		}
@@ -501,7 +501,7 @@ func (w *windowOperator) frameAggregate(ec *EvalContext, we *logical.WindowExpr,
 	return nil, errkind.NotImplemented("aggregate %s over a window is not supported yet; supported: sum, avg, min, max, count, first, last", name)
 }
 
-func (w *windowOperator) sumAverage(name string, values arrow.Array, resultType arrow.DataType, lo, hi, partStart []int32, countIn func(int) int64) (arrow.Array, error) {
+func (w *windowOperator) sumAverage(display, name string, values arrow.Array, resultType arrow.DataType, lo, hi, partStart []int32, countIn func(int) int64) (arrow.Array, error) {
 	n := len(lo)
 	valid := make([]bool, n)
 	for i := range valid {
@@ -527,7 +527,7 @@ func (w *windowOperator) sumAverage(name string, values arrow.Array, resultType 
 			s := prev + v
 			if (v > 0 && s < prev) || (v < 0 && s > prev) {
 				if w.tc.ANSI {
-					return nil, errkind.Arithmetic("long overflow in sum over a window; cast the column to decimal or use try_sum")
+					return nil, errkind.Arithmetic("[ARITHMETIC_OVERFLOW] %s overflowed bigint. Cast the argument to decimal (e.g. cast(x as decimal(38,0))) or set spark.sql.ansi.enabled=false", display)
 				}
 			}
 			cum[i] = s
