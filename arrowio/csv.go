@@ -320,7 +320,14 @@ func discoverCSV(ds *Dataset) error {
 	var fields []csvField
 	headerSeen := false
 	for fi, f := range ds.Files {
-		data, err := readFileBytes(f.Path)
+		var data []byte
+		var err error
+		if !o.inferSchema && !strings.HasSuffix(f.Path, ".gz") {
+			// Only the first record matters: its field count (and names, with a header).
+			data, err = readRange(f.Path, 0, min(f.Size, 1<<20))
+		} else {
+			data, err = readFileBytes(f.Path)
+		}
 		if err != nil {
 			return err
 		}
