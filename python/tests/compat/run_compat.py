@@ -29,9 +29,12 @@ def pyspark_session():
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    session = (SparkSession.builder.master("local[2]").appName("quiver-compat")
+    # One core and one shuffle partition: the answers do not depend on partitioning (programs that
+    # could are written to be deterministic), and a small busy machine schedules fewer tasks faster.
+    session = (SparkSession.builder.master("local[1]").appName("quiver-compat")
                .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.sql.shuffle.partitions", "1")
+               .config("spark.default.parallelism", "1")
                .config("spark.ui.enabled", "false")
                .config("spark.driver.memory", "1g")
                .config("spark.python.worker.reuse", "true")
