@@ -10,6 +10,7 @@ by itself:
   - "string_storage" (+ "string_na_nan"): pandas' StringDtype("python") comes back with the default
     pyarrow storage otherwise;
   - "categories": an empty result carries no Arrow dictionary, so the categories come from here;
+  - "arrow_dtype": the column was pd.ArrowDtype, rebuilt from the Arrow column itself;
   - "pylist": the column held Python lists, so it comes back as Python lists (pyarrow would give
     numpy arrays, whose NaT and datetime64 values are not what the user put in).
 A pandas object column whose values are lists of (key, value) pairs — the way pyarrow itself turns
@@ -40,7 +41,10 @@ def pandas_to_arrow(pdf: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Ta
     for name in pdf.columns:
         column = pdf[name]
         dtype = column.dtype
-        if isinstance(dtype, pd.StringDtype) and dtype.storage == "python":
+        if isinstance(dtype, pd.ArrowDtype):
+            # pyarrow cannot parse its own record of nested ArrowDtypes ("list<item: int64>[pyarrow]").
+            extras[name] = {"arrow_dtype": True}
+        elif isinstance(dtype, pd.StringDtype) and dtype.storage == "python":
             # pyarrow restores StringDtype with the default (pyarrow) storage; keep the user's.
             extras[name] = {"string_storage": "python", "string_na_nan": dtype.na_value is not pd.NA}
         elif isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories) <= 10_000 and \
@@ -128,6 +132,7 @@ def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
     entries = []
     object_strings = []
     python_lists = []
+    arrow_backed = []
     astypes: dict[str, Any] = {}
     for f in table.schema:
         raw = (f.metadata or {}).get(FIELD_KEY)
@@ -137,6 +142,9 @@ def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
         extra = entry.pop("quiver", None) or {}
         entry["name"] = f.name
         entry["field_name"] = f.name
+        if extra.get("arrow_dtype"):
+            arrow_backed.append(f.name)
+            continue
         entries.append(entry)
         if entry.get("numpy_type") == "object" and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)):
             object_strings.append(f.name)
@@ -161,11 +169,19 @@ def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
         return pdf
     object_cols = {name: table.column(name).to_numpy(zero_copy_only=False) for name in object_strings}
     list_cols = {name: table.column(name).to_pylist() for name in python_lists}
+    arrow_cols = {name: table.column(name) for name in arrow_backed}
+    if arrow_cols:
+        # Converted apart from the self-destructing conversion, which must not own their buffers.
+        table = table.drop_columns(arrow_backed)
     pdf = table.to_pandas(split_blocks=True, self_destruct=True)
     for name, values in object_cols.items():
         pdf[name] = pd.Series(values, dtype=object, index=pdf.index)
     for name, values in list_cols.items():
         pdf[name] = pd.Series(values, dtype=object, index=pdf.index)
+    for name, column in arrow_cols.items():
+        pdf[name] = pd.Series(pd.arrays.ArrowExtensionArray(column), index=pdf.index)
+    if arrow_cols:
+        pdf = pdf[names]
     for name, dtype in astypes.items():
         pdf[name] = pdf[name].astype(dtype)
     return pdf

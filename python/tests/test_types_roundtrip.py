@@ -75,6 +75,15 @@ CASES: dict[str, pd.Series] = {
     "nested_struct": pd.Series([{"a": {"c": 1.5}, "b": [1]}, None, {"a": None, "b": None}, {"a": {"c": None}, "b": []}],
                                dtype=object),
     "map": pd.Series([[("a", 1), ("b", 2)], None, [], [("c", None)]], dtype=object),
+    "arrow_int64": pd.Series([1, None, 3, 4], dtype="int64[pyarrow]"),
+    "arrow_string": pd.Series(["a", None, "", "d"], dtype=pd.ArrowDtype(pa.string())),
+    "arrow_list": pd.Series([[1], None, [], [None]], dtype=pd.ArrowDtype(pa.list_(pa.int64()))),
+    "arrow_map": pd.Series([[("a", 1)], None, [], [("b", None)]], dtype=pd.ArrowDtype(pa.map_(pa.string(), pa.int64()))),
+    "arrow_struct": pd.Series([{"a": 1}, None, {"a": None}, {"a": 2}], dtype=pd.ArrowDtype(pa.struct([("a", pa.int32())]))),
+    "arrow_timestamp_tz": pd.Series([datetime.datetime(2020, 1, 1, tzinfo=UTC), None, None, datetime.datetime(1970, 1, 1, tzinfo=UTC)],
+                                    dtype=pd.ArrowDtype(pa.timestamp("us", tz="UTC"))),
+    "interval": pd.Series(pd.arrays.IntervalArray.from_breaks([0, 1, 2, 3, 4])),
+    "period": pd.Series(pd.period_range("2020-01", periods=4, freq="M")),
 }
 
 
