@@ -88,13 +88,21 @@ type pythonStream struct {
 // startPythonStream borrows a worker, checks the functions' Python version, sends the header
 // and starts feeding input. next yields input batches (io.EOF at the end); send writes one (the
 // stream's writer for Arrow, a pickled frame for rows); closeInput ends the input.
+//
+// nested says that the input pipeline of the operator runs Python operators of its own while this
+// one holds its worker; such an operator must not wait for a pool worker (see AcquireExtra).
 func startPythonStream(ctx context.Context, tc *TaskContext, header *pb.WorkerTask, functions []*logical.PythonFunction,
-	feed func(ctx context.Context, task *udf.Task) error) (*pythonStream, error) {
+	nested bool, feed func(ctx context.Context, task *udf.Task) error) (*pythonStream, error) {
 	settings, err := pythonSettings(tc)
 	if err != nil {
 		return nil, err
 	}
-	w, err := settings.Pool.Acquire(ctx)
+	var w *udf.Worker
+	if nested {
+		w, err = settings.Pool.AcquireExtra(ctx)
+	} else {
+		w, err = settings.Pool.Acquire(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +242,7 @@ type pythonEval struct {
 	input   Operator
 	stream  *pythonStream
 	pickled bool
+	nested  bool
 
 	// Arguments: distinct bound expressions, evaluated once per batch.
 	arguments []logical.Expr
@@ -261,7 +270,7 @@ func buildPythonEval(tc *TaskContext, n physical.Node, partition int) (Operator,
 }
 
 func newPythonEval(tc *TaskContext, node *physical.PythonEval, in Operator) *pythonEval {
-	p := &pythonEval{tc: tc, node: node, input: in}
+	p := &pythonEval{tc: tc, node: node, input: in, nested: pipelineRunsPython(node.Input)}
 	p.pickled = len(node.Calls) > 0 && node.Calls[0].Function.EvalType == logical.PythonRowPickled
 	index := map[string]int{}
 	var fields []arrow.Field
@@ -365,7 +374,7 @@ func (p *pythonEval) start(ctx context.Context) error {
 			return args, nil
 		})
 	}
-	s, err := startPythonStream(ctx, p.tc, p.header(), p.functions(), feed)
+	s, err := startPythonStream(ctx, p.tc, p.header(), p.functions(), p.nested, feed)
 	if err != nil {
 		return err
 	}
@@ -547,7 +556,7 @@ func (m *mapInPython) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		h := &pb.WorkerTask{EvalType: pb.PythonEvalType(f.EvalType), Functions: []*pb.WorkerFunction{pythonFunction(f, nil, m.tc.Allocator)},
 			ReturnSchema: &pb.Schema{ArrowSchema: flight.SerializeSchema(m.node.OutSchema, m.tc.Allocator)}}
 		feed := feedBatches(func(ctx context.Context) (arrow.RecordBatch, error) { return m.input.Next(ctx) }, m.tc.BatchSize, m.node.Input.Schema(), nil)
-		s, err := startPythonStream(ctx, m.tc, h, []*logical.PythonFunction{f}, feed)
+		s, err := startPythonStream(ctx, m.tc, h, []*logical.PythonFunction{f}, pipelineRunsPython(m.node.Input), feed)
 		if err != nil {
 			return nil, err
 		}
@@ -598,6 +607,7 @@ func evalPythonUDF(ec *EvalContext, e logical.Expr, batch arrow.RecordBatch) (co
 	node := &physical.PythonEval{Input: &physical.Empty{OutSchema: batch.Schema()}, Calls: []*logical.PythonUDF{u}, OutSchema: schema}
 	batch.Retain()
 	pe := newPythonEval(ec.Task, node, NewBatchSource(batch.Schema(), []arrow.RecordBatch{batch}))
+	pe.nested = true // the operator evaluating this expression may hold a worker already
 	defer pe.Close()
 	if err := pe.Open(ec.Ctx); err != nil {
 		return nil, true, err
@@ -637,4 +647,41 @@ func evalPythonUDF(ec *EvalContext, e logical.Expr, batch arrow.RecordBatch) (co
 	}
 	defer all.Release()
 	return compute.NewDatum(all), true, nil
+}
+
+// pipelineRunsPython reports whether computing a partition of n runs Python operators in the
+// same task while the consumer streams (exchanges end the pipeline: their input ran earlier).
+func pipelineRunsPython(n physical.Node) bool {
+	switch x := n.(type) {
+	case *physical.Exchange:
+		return false
+	case *physical.PythonEval, *physical.MapInPython:
+		return true
+	case *physical.Projection:
+		if exprsRunPython(x.Expressions) {
+			return true
+		}
+	case *physical.Filter:
+		if logical.ContainsPythonUDF(x.Predicate) {
+			return true
+		}
+	case *physical.GroupedPython, *physical.CoGroupedPython:
+		// They read their whole input before taking a worker; only their own worker overlaps.
+		return true
+	}
+	for _, c := range n.Children() {
+		if pipelineRunsPython(c) {
+			return true
+		}
+	}
+	return false
+}
+
+func exprsRunPython(exprs []logical.Expr) bool {
+	for _, e := range exprs {
+		if logical.ContainsPythonUDF(e) {
+			return true
+		}
+	}
+	return false
 }

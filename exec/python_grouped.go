@@ -321,7 +321,7 @@ func (g *groupedPython) prepare(ctx context.Context) (bool, error) {
 		}
 		return task.CloseInput(sendSchema)
 	}
-	s, err := startPythonStream(ctx, g.tc, h, g.functions(), feed)
+	s, err := startPythonStream(ctx, g.tc, h, g.functions(), false, feed)
 	if err != nil {
 		payload.Release()
 		return false, err
@@ -604,7 +604,7 @@ func (c *coGroupedPython) prepare(ctx context.Context) (bool, error) {
 		}
 		return task.CloseInput(schema)
 	}
-	st, err := startPythonStream(ctx, c.tc, h, []*logical.PythonFunction{f}, feed)
+	st, err := startPythonStream(ctx, c.tc, h, []*logical.PythonFunction{f}, false, feed)
 	if err != nil {
 		payload.Release()
 		return false, err

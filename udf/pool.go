@@ -57,6 +57,7 @@ type Pool struct {
 	mu       sync.Mutex
 	pending  map[string]chan accepted
 	workers  map[*Worker]bool
+	extra    map[*Worker]bool
 	closed   bool
 	closeErr error
 	wg       sync.WaitGroup
@@ -91,7 +92,7 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 	p := &Pool{
 		cfg: cfg, log: cfg.Logger, dir: dir, listener: l,
 		slots: make(chan struct{}, cfg.Size), idle: make(chan *Worker, cfg.Size),
-		pending: map[string]chan accepted{}, workers: map[*Worker]bool{},
+		pending: map[string]chan accepted{}, workers: map[*Worker]bool{}, extra: map[*Worker]bool{},
 	}
 	p.wg.Add(1)
 	go p.acceptLoop()
@@ -172,10 +173,46 @@ func (p *Pool) Acquire(ctx context.Context) (*Worker, error) {
 	}
 }
 
+// AcquireExtra returns an idle worker or starts one beyond the pool size, never waiting for a
+// busy one. Operators whose input pipeline holds other workers of the same task use it: were
+// they to wait, a task stacking more Python operators than the pool has workers (f(g(x)) over a
+// filter on h(x)) would wait for itself. An extra worker is stopped when released.
+func (p *Pool) AcquireExtra(ctx context.Context) (*Worker, error) {
+	for {
+		select {
+		case w := <-p.idle:
+			if w.alive() {
+				return w, nil
+			}
+			p.discard(w)
+			continue
+		default:
+		}
+		break
+	}
+	w, err := p.start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	delete(p.workers, w)
+	p.extra[w] = true
+	p.mu.Unlock()
+	w.extra = true
+	return w, nil
+}
+
 // Release gives a worker back. A worker that is broken (died, killed, out of step) is discarded
 // and replaced in the background.
 func (p *Pool) Release(w *Worker) {
 	if w == nil {
+		return
+	}
+	if w.extra {
+		w.kill()
+		p.mu.Lock()
+		delete(p.extra, w)
+		p.mu.Unlock()
 		return
 	}
 	if w.alive() && !w.broken && !p.isClosed() {
@@ -216,6 +253,9 @@ func (p *Pool) Close() error {
 	p.closed = true
 	workers := make([]*Worker, 0, len(p.workers))
 	for w := range p.workers {
+		workers = append(workers, w)
+	}
+	for w := range p.extra {
 		workers = append(workers, w)
 	}
 	p.mu.Unlock()

@@ -39,6 +39,8 @@ type Worker struct {
 	waitErr error
 
 	killOnce sync.Once
+	// extra marks a worker started beyond the pool size (AcquireExtra); it is stopped on Release.
+	extra bool
 	// broken marks a worker whose connection is out of step (a task was abandoned midway); the
 	// pool discards it on Release.
 	broken bool
