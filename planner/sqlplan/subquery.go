@@ -38,41 +38,57 @@ func (b *Binder) where(plan logical.Plan, cond logical.Expr) (logical.Plan, erro
 	if err != nil {
 		return nil, err
 	}
-	var rest []logical.Expr
-	for _, conjunct := range splitAnd(cond) {
-		switch v := conjunct.(type) {
-		case *Exists:
-			if plan, err = b.subqueryJoin(plan, v.Query, nil, v.Not); err != nil {
-				return nil, err
-			}
-			continue
-		case *InSubquery:
-			if plan, err = b.subqueryJoin(plan, v.Query, v.Value, v.Not); err != nil {
-				return nil, err
-			}
+	// Plain conjuncts first, so a comma join becomes an equi-join before semi/anti joins and
+	// scalar subqueries are attached to it (TPC-H Q16, Q18, Q20-Q22).
+	var subqueryJoins, withScalars []logical.Expr
+	for _, conjunct := range factorDisjunctions(splitAnd(cond)) {
+		switch conjunct.(type) {
+		case *Exists, *InSubquery:
+			subqueryJoins = append(subqueryJoins, conjunct)
 			continue
 		}
-		rest = append(rest, conjunct)
+		if containsSubquery(conjunct) {
+			withScalars = append(withScalars, conjunct)
+			continue
+		}
+		if plan, err = b.filterConjunct(plan, conjunct); err != nil {
+			return nil, err
+		}
 	}
-	for _, conjunct := range rest {
+	for _, conjunct := range subqueryJoins {
+		switch v := conjunct.(type) {
+		case *Exists:
+			plan, err = b.subqueryJoin(plan, v.Query, nil, v.Not)
+		case *InSubquery:
+			plan, err = b.subqueryJoin(plan, v.Query, v.Value, v.Not)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, conjunct := range withScalars {
 		if plan, conjunct, err = b.attachScalarSubqueries(plan, conjunct); err != nil {
 			return nil, err
 		}
 		if containsSubquery(conjunct) {
 			return nil, errkind.NotImplemented("IN and EXISTS subqueries are supported as conditions joined by AND; '%s' uses one under OR or NOT", conjunct.String())
 		}
-		resolved, err := b.analyzer().ResolveExpr(conjunct, plan)
-		if err != nil {
-			return nil, err
-		}
-		if resolved.DataType().ID() != arrow.BOOL && resolved.DataType().ID() != arrow.NULL {
-			return nil, errkind.Invalid("WHERE condition '%s' is %s, not boolean", resolved.String(), logical.SparkTypeName(resolved.DataType()))
-		}
-		if plan, err = b.pushFilter(plan, resolved); err != nil {
+		if plan, err = b.filterConjunct(plan, conjunct); err != nil {
 			return nil, err
 		}
 	}
 	return plan, nil
+}
+
+func (b *Binder) filterConjunct(plan logical.Plan, conjunct logical.Expr) (logical.Plan, error) {
+	resolved, err := b.analyzer().ResolveExpr(conjunct, plan)
+	if err != nil {
+		return nil, err
+	}
+	if resolved.DataType().ID() != arrow.BOOL && resolved.DataType().ID() != arrow.NULL {
+		return nil, errkind.Invalid("WHERE condition '%s' is %s, not boolean", resolved.String(), logical.SparkTypeName(resolved.DataType()))
+	}
+	return b.pushFilter(plan, resolved)
 }
 
 // pushFilter places a resolved conjunct on the lowest inner join whose inputs hold its columns;
@@ -223,8 +239,7 @@ func (b *Binder) correlatedParts(outer logical.Plan, sel *Select) (logical.Plan,
 		} else if !b.mentionsOuter(err) {
 			return nil, nil, err
 		}
-		attrs := append(append([]*logical.ColumnRef(nil), inner.Output()...), outer.Output()...)
-		r, err := b.analyzer().ResolveExprIn(conjunct, attrs)
+		r, err := b.resolveInnerFirst(conjunct, inner, outer)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -345,4 +360,109 @@ func (b *Binder) subqueryJoin(outer logical.Plan, q Query, value logical.Expr, n
 		}
 	}
 	return &logical.Join{Left: outer, Right: inner, Type: joinType, Condition: cond}, nil
+}
+
+// resolveInnerFirst resolves a correlated predicate: each name is looked up in the subquery's own
+// FROM first and in the outer query only when the subquery has no such column, as SQL scoping
+// says (TPC-H Q2 has partsupp inside and outside).
+func (b *Binder) resolveInnerFirst(e logical.Expr, inner, outer logical.Plan) (logical.Expr, error) {
+	a := b.analyzer()
+	bound, err := logical.Transform(e, func(x logical.Expr) (logical.Expr, error) {
+		u, ok := x.(*logical.UnresolvedAttribute)
+		if !ok {
+			return x, nil
+		}
+		if r, err := a.ResolveExprIn(u, inner.Output()); err == nil {
+			return r, nil
+		}
+		return a.ResolveExprIn(u, outer.Output())
+	})
+	if err != nil {
+		return nil, err
+	}
+	attrs := append(append([]*logical.ColumnRef(nil), inner.Output()...), outer.Output()...)
+	return a.ResolveExprIn(bound, attrs)
+}
+
+func splitOr(e logical.Expr) []logical.Expr {
+	if f, ok := e.(*logical.UnresolvedFunction); ok && strings.EqualFold(f.Name, "or") && len(f.Args) == 2 {
+		return append(splitOr(f.Args[0]), splitOr(f.Args[1])...)
+	}
+	return []logical.Expr{e}
+}
+
+// factorDisjunctions lifts conjuncts every branch of an OR shares out of it:
+// (a AND b) OR (a AND c) becomes a AND (b OR c). TPC-H Q19 writes its join key in each branch;
+// lifted, it makes an equi-join instead of a cross product (Spark's optimizer does the same).
+func factorDisjunctions(conjuncts []logical.Expr) []logical.Expr {
+	var out []logical.Expr
+	for _, c := range conjuncts {
+		branches := splitOr(c)
+		if len(branches) < 2 {
+			out = append(out, c)
+			continue
+		}
+		split := make([][]logical.Expr, len(branches))
+		for i, br := range branches {
+			split[i] = splitAnd(br)
+		}
+		var common []logical.Expr
+		for _, candidate := range split[0] {
+			key := candidate.String()
+			inAll := true
+			for _, other := range split[1:] {
+				found := false
+				for _, x := range other {
+					if x.String() == key {
+						found = true
+						break
+					}
+				}
+				if !found {
+					inAll = false
+					break
+				}
+			}
+			if inAll && !containsSubquery(candidate) {
+				common = append(common, candidate)
+			}
+		}
+		if len(common) == 0 {
+			out = append(out, c)
+			continue
+		}
+		isCommon := map[string]bool{}
+		for _, x := range common {
+			isCommon[x.String()] = true
+		}
+		var rest logical.Expr
+		for _, parts := range split {
+			var branch logical.Expr
+			for _, x := range parts {
+				if isCommon[x.String()] {
+					continue
+				}
+				if branch == nil {
+					branch = x
+				} else {
+					branch = call("and", branch, x)
+				}
+			}
+			if branch == nil {
+				// One branch is only the common part: the OR is always true given it.
+				rest = nil
+				break
+			}
+			if rest == nil {
+				rest = branch
+			} else {
+				rest = call("or", rest, branch)
+			}
+		}
+		out = append(out, common...)
+		if rest != nil {
+			out = append(out, rest)
+		}
+	}
+	return out
 }
