@@ -35,15 +35,8 @@ func (s *fileScan) Open(ctx context.Context) error {
 
 // Next returns the next batch (owned by the caller) or io.EOF.
 func (s *fileScan) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	b, err := s.reader.Next()
-	if err != nil {
-		return nil, err
-	}
-	if m := s.tc.Metrics(); m != nil {
-		m.RowsIn.Add(b.NumRows())
-		m.BytesIn.Add(BatchBytes(b))
-	}
-	return b, nil
+	// Rows and bytes read are counted by the task's source instrumentation.
+	return s.reader.Next()
 }
 
 func (s *fileScan) Close() error {
