@@ -181,11 +181,14 @@ func (p *Pool) AcquireExtra(ctx context.Context) (*Worker, error) {
 	for {
 		select {
 		case w := <-p.idle:
-			if w.alive() {
-				return w, nil
+			if !w.alive() {
+				p.discard(w)
+				continue
 			}
-			p.discard(w)
-			continue
+			// The worker gives its slot back: operators deeper in the same pipeline may need it.
+			p.makeExtra(w)
+			<-p.slots
+			return w, nil
 		default:
 		}
 		break
@@ -194,12 +197,16 @@ func (p *Pool) AcquireExtra(ctx context.Context) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.makeExtra(w)
+	return w, nil
+}
+
+func (p *Pool) makeExtra(w *Worker) {
 	p.mu.Lock()
 	delete(p.workers, w)
 	p.extra[w] = true
 	p.mu.Unlock()
 	w.extra = true
-	return w, nil
 }
 
 // Release gives a worker back. A worker that is broken (died, killed, out of step) is discarded
@@ -209,10 +216,23 @@ func (p *Pool) Release(w *Worker) {
 		return
 	}
 	if w.extra {
-		w.kill()
 		p.mu.Lock()
 		delete(p.extra, w)
 		p.mu.Unlock()
+		if w.alive() && !w.broken && !p.isClosed() {
+			// Keep it when the pool has room again; it is an ordinary worker from now on.
+			select {
+			case p.slots <- struct{}{}:
+				w.extra = false
+				p.mu.Lock()
+				p.workers[w] = true
+				p.mu.Unlock()
+				p.idle <- w
+				return
+			default:
+			}
+		}
+		w.kill()
 		return
 	}
 	if w.alive() && !w.broken && !p.isClosed() {

@@ -1,0 +1,342 @@
+"""Row-at-a-time vs vectorized Python UDFs: the workloads of the 2017 pandas-UDF benchmark.
+
+Workloads (on N rows: an int64 id, a float64 value, groups of about 1000 rows):
+  plus_one        v + 1
+  cdf             the standard normal CDF of v (cumulative probability)
+  subtract_mean   v minus the mean of its group
+
+Columns, all measured in the same run:
+  quiver_row_pickled   F.udf over pickled rows (the classic path)
+  quiver_row_arrow     F.udf(useArrow=True)
+  quiver_pandas        pandas_udf (subtract_mean: groupBy().applyInPandas)
+  pyspark_row_pickled, pyspark_row_arrow, pyspark_pandas
+                       the same three on PySpark 4.x local[2], when a PySpark is found
+                       (--pyspark-python, $QUIVER_BENCH_PYSPARK_PYTHON, or importable here)
+  pandas               plain in-process pandas on the same data: the floor
+
+Each query is forced with an aggregate over the UDF's output (the sum), so no result transfer is
+timed; the input is created (and for Quiver stored on the server) before timing.
+Writes bench/results/udf.json, udf.md and udf.png.
+
+Usage: .venv/bin/python bench/udf.py [--rows 10000000] [--repeat 1] [--skip-pickled]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "python"))
+RESULTS = ROOT / "bench" / "results"
+
+WORKLOADS = ["plus_one", "cdf", "subtract_mean"]
+
+# The normal CDF, vectorized. SciPy is not a dependency, so the pandas versions use the
+# Abramowitz-Stegun 7.1.26 approximation of erf (absolute error below 1.5e-7) on numpy arrays;
+# the row versions use math.erf. Both sides do the same work per value on every engine.
+CDF_SOURCE = '''
+import math
+import numpy as np
+
+def ndtr(x):
+    z = np.abs(x) / math.sqrt(2.0)
+    t = 1.0 / (1.0 + 0.3275911 * z)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    erf = 1.0 - poly * np.exp(-z * z)
+    return 0.5 * (1.0 + np.sign(x) * erf)
+
+def row_cdf(x):
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+'''
+_ns: dict = {}
+exec(CDF_SOURCE, _ns)
+ndtr, row_cdf = _ns["ndtr"], _ns["row_cdf"]
+
+
+def make_data(rows: int):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(2017)
+    return pd.DataFrame({
+        "id": np.arange(rows, dtype="int64"),
+        "v": rng.normal(size=rows),
+        "g": (np.arange(rows, dtype="int64") // 1000),
+    })
+
+
+def timed(fn, repeat: int) -> tuple[float, float]:
+    best, value = math.inf, None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        value = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, value
+
+
+# -- pandas floor ----------------------------------------------------------------------------------
+
+def run_pandas(pdf, repeat: int) -> dict:
+    out = {}
+    out["plus_one"] = timed(lambda: float((pdf.v + 1).sum()), repeat)
+    out["cdf"] = timed(lambda: float(ndtr(pdf.v).sum()), repeat)
+    out["subtract_mean"] = timed(lambda: float((pdf.v - pdf.groupby("g").v.transform("mean")).sum()), repeat)
+    return out
+
+
+# -- Quiver ----------------------------------------------------------------------------------------
+
+def run_quiver(pdf, repeat: int, skip_pickled: bool) -> dict:
+    import pandas as pd
+
+    from quiver.sql import SparkSession
+    from quiver.sql import functions as F
+
+    spark = SparkSession.builder.appName("bench-udf").getOrCreate()
+    df = spark.createDataFrame(pdf)
+    df.select(F.lit(1)).limit(1).collect()  # warm the worker pool and the connection
+    out: dict = {}
+
+    @F.pandas_udf("double")
+    def plus_one(v: pd.Series) -> pd.Series:
+        return v + 1
+
+    @F.pandas_udf("double")
+    def cdf(v: pd.Series) -> pd.Series:
+        return pd.Series(ndtr(v.to_numpy()))
+
+    def subtract_mean(g: pd.DataFrame) -> pd.DataFrame:
+        return g.assign(v=g.v - g.v.mean())
+
+    def total(frame, column: str) -> float:
+        return float(frame.agg(F.sum(column).alias("s")).collect()[0]["s"])
+
+    means = df.groupBy("g").agg(F.avg("v").alias("m"))
+    joined = df.join(means, "g")
+    variants = {
+        "quiver_pandas": {
+            "plus_one": lambda: total(df.select(plus_one("v").alias("r")), "r"),
+            "cdf": lambda: total(df.select(cdf("v").alias("r")), "r"),
+            "subtract_mean": lambda: total(df.groupBy("g").applyInPandas(subtract_mean, "id long, v double, g long"), "v"),
+        },
+        "quiver_row_arrow": _row_variants(F, df, joined, total, use_arrow=True),
+    }
+    if not skip_pickled:
+        variants["quiver_row_pickled"] = _row_variants(F, df, joined, total, use_arrow=False)
+    for name, work in variants.items():
+        out[name] = {}
+        for w, fn in work.items():
+            fn()  # once untimed: workers have the function cached, as after any first call
+            out[name][w] = timed(fn, repeat)
+            print(f"  {name:20s} {w:14s} {out[name][w][0]:8.2f} s", flush=True)
+    spark.stop()
+    return out
+
+
+def _row_variants(F, df, joined, total, use_arrow: bool) -> dict:
+    plus = F.udf(lambda v: v + 1.0, "double", useArrow=use_arrow)
+    cdf = F.udf(row_cdf, "double", useArrow=use_arrow)
+    sub = F.udf(lambda v, m: v - m, "double", useArrow=use_arrow)
+    return {
+        "plus_one": lambda: total(df.select(plus("v").alias("r")), "r"),
+        "cdf": lambda: total(df.select(cdf("v").alias("r")), "r"),
+        "subtract_mean": lambda: total(joined.select(sub("v", "m").alias("r")), "r"),
+    }
+
+
+# -- PySpark (in its own interpreter: it may live in another virtualenv) -----------------------------
+
+PYSPARK_SCRIPT = r'''
+import json, math, sys, time
+import numpy as np, pandas as pd
+from pyspark.sql import SparkSession, functions as F
+CDF
+rows, repeat, skip_pickled, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4]
+spark = (SparkSession.builder.master("local[2]").appName("bench-udf")
+         .config("spark.sql.shuffle.partitions", "2").config("spark.ui.enabled", "false")
+         .config("spark.driver.memory", "4g").config("spark.sql.execution.arrow.pyspark.enabled", "true")
+         .getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+df = spark.read.parquet(path).cache()
+df.count()
+
+def timed(fn):
+    best = math.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter(); fn(); best = min(best, time.perf_counter() - t0)
+    return best
+
+def total(frame, column):
+    return frame.agg(F.sum(column).alias("s")).collect()[0]["s"]
+
+@F.pandas_udf("double")
+def plus_one(v: pd.Series) -> pd.Series:
+    return v + 1
+
+@F.pandas_udf("double")
+def cdf(v: pd.Series) -> pd.Series:
+    return pd.Series(ndtr(v.to_numpy()))
+
+def subtract_mean(g):
+    return g.assign(v=g.v - g.v.mean())
+
+means = df.groupBy("g").agg(F.avg("v").alias("m"))
+joined = df.join(means, "g")
+
+def rows_variant(use_arrow):
+    plus = F.udf(lambda v: v + 1.0, "double", useArrow=use_arrow)
+    c = F.udf(row_cdf, "double", useArrow=use_arrow)
+    sub = F.udf(lambda v, m: v - m, "double", useArrow=use_arrow)
+    return {"plus_one": lambda: total(df.select(plus("v").alias("r")), "r"),
+            "cdf": lambda: total(df.select(c("v").alias("r")), "r"),
+            "subtract_mean": lambda: total(joined.select(sub("v", "m").alias("r")), "r")}
+
+variants = {
+    "pyspark_pandas": {
+        "plus_one": lambda: total(df.select(plus_one("v").alias("r")), "r"),
+        "cdf": lambda: total(df.select(cdf("v").alias("r")), "r"),
+        "subtract_mean": lambda: total(df.groupBy("g").applyInPandas(subtract_mean, "id long, v double, g long"), "v"),
+    },
+    "pyspark_row_arrow": rows_variant(True),
+}
+if not skip_pickled:
+    variants["pyspark_row_pickled"] = rows_variant(False)
+out = {}
+for name, work in variants.items():
+    out[name] = {}
+    for w, fn in work.items():
+        fn()
+        out[name][w] = timed(fn)
+        print(f"  {name:20s} {w:14s} {out[name][w]:8.2f} s", file=sys.stderr, flush=True)
+print(json.dumps({"version": spark.version, "results": out}))
+spark.stop()
+'''
+
+
+def find_pyspark_python(explicit: str | None) -> str | None:
+    candidates = [explicit, os.environ.get("QUIVER_BENCH_PYSPARK_PYTHON"), str(ROOT.parent / "pyspark-venv" / "bin" / "python"), sys.executable]
+    for py in candidates:
+        if not py or not os.path.exists(py):
+            continue
+        ok = subprocess.run([py, "-c", "import pyspark, pyarrow, pandas; assert int(pyspark.__version__.split('.')[0]) >= 4"],
+                            capture_output=True)
+        if ok.returncode == 0:
+            return py
+    return None
+
+
+def run_pyspark(py: str, pdf, repeat: int, skip_pickled: bool) -> tuple[str, dict]:
+    with tempfile.TemporaryDirectory(prefix="quiver-bench-") as tmp:
+        path = os.path.join(tmp, "data.parquet")
+        pdf.to_parquet(path, index=False)
+        script = PYSPARK_SCRIPT.replace("CDF", CDF_SOURCE)
+        proc = subprocess.run([py, "-c", script, str(len(pdf)), str(repeat), "1" if skip_pickled else "0", path],
+                              capture_output=True, text=True, env={**os.environ, "PYSPARK_PYTHON": py})
+        sys.stderr.write(proc.stderr[-4000:] if proc.returncode else proc.stderr)
+        if proc.returncode != 0:
+            raise RuntimeError(f"the PySpark run failed with status {proc.returncode}")
+        res = json.loads(proc.stdout.strip().splitlines()[-1])
+        return res["version"], {k: {w: (t, None) for w, t in v.items()} for k, v in res["results"].items()}
+
+
+# -- report ----------------------------------------------------------------------------------------
+
+COLUMNS = ["quiver_row_pickled", "quiver_row_arrow", "quiver_pandas",
+           "pyspark_row_pickled", "pyspark_row_arrow", "pyspark_pandas", "pandas"]
+
+
+def report(results: dict, meta: dict) -> str:
+    lines = [f"# Python UDF benchmark ({meta['rows']:,} rows, best of {meta['repeat']})", "",
+             f"Machine: {meta['machine']}. PySpark: {meta.get('pyspark') or 'not measured (not installed)'}.", "",
+             "Seconds, end to end (lower is better).", "",
+             "| workload | " + " | ".join(c for c in COLUMNS if c in results) + " |",
+             "|---|" + "---:|" * len([c for c in COLUMNS if c in results])]
+    for w in WORKLOADS:
+        cells = []
+        for c in COLUMNS:
+            if c in results:
+                v = results[c].get(w)
+                cells.append(f"{v:.2f}" if v is not None else "—")
+        lines.append(f"| {w} | " + " | ".join(cells) + " |")
+    lines += ["", "Ratios:", ""]
+    q = results.get("quiver_pandas", {})
+    for w in WORKLOADS:
+        parts = []
+        if "quiver_row_pickled" in results and q.get(w):
+            parts.append(f"pickled row / pandas UDF = {results['quiver_row_pickled'][w] / q[w]:.1f}x")
+        if "pyspark_pandas" in results and q.get(w):
+            parts.append(f"PySpark pandas UDF / Quiver pandas UDF = {results['pyspark_pandas'][w] / q[w]:.1f}x")
+        if "pandas" in results and q.get(w):
+            parts.append(f"Quiver pandas UDF / in-process pandas = {q[w] / results['pandas'][w]:.1f}x")
+        lines.append(f"- {w}: " + "; ".join(parts))
+    return "\n".join(lines) + "\n"
+
+
+def chart(results: dict, path: Path, rows: int) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cols = [c for c in COLUMNS if c in results]
+    fig, ax = plt.subplots(figsize=(11, 5))
+    width = 0.8 / len(cols)
+    for i, c in enumerate(cols):
+        values = [results[c].get(w) or 0 for w in WORKLOADS]
+        ax.bar([x + i * width for x in range(len(WORKLOADS))], values, width, label=c)
+    ax.set_xticks([x + width * (len(cols) - 1) / 2 for x in range(len(WORKLOADS))])
+    ax.set_xticklabels(WORKLOADS)
+    ax.set_yscale("log")
+    ax.set_ylabel("seconds (log scale, lower is better)")
+    ax.set_title(f"Python UDFs on {rows:,} rows")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--skip-pickled", action="store_true", help="skip the pickled row UDF columns (the slowest)")
+    ap.add_argument("--skip-pyspark", action="store_true")
+    ap.add_argument("--pyspark-python", help="interpreter with pyspark 4.x installed")
+    args = ap.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    pdf = make_data(args.rows)
+    results: dict = {}
+    print(f"pandas ({args.rows:,} rows)", flush=True)
+    for w, (t, _) in run_pandas(pdf, args.repeat).items():
+        results.setdefault("pandas", {})[w] = t
+    print("Quiver", flush=True)
+    for name, per in run_quiver(pdf, args.repeat, args.skip_pickled).items():
+        results[name] = {w: t for w, (t, _) in per.items()}
+    meta = {"rows": args.rows, "repeat": args.repeat, "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
+    py = None if args.skip_pyspark else find_pyspark_python(args.pyspark_python)
+    if py:
+        print(f"PySpark ({py})", flush=True)
+        try:
+            version, per_variant = run_pyspark(py, pdf, args.repeat, args.skip_pickled)
+            meta["pyspark"] = f"{version} local[2]"
+            for name, per in per_variant.items():
+                results[name] = {w: t for w, (t, _) in per.items()}
+        except RuntimeError as e:
+            print(f"PySpark skipped: {e}", flush=True)
+    (RESULTS / "udf.json").write_text(json.dumps({"meta": meta, "seconds": results}, indent=2) + "\n")
+    text = report(results, meta)
+    (RESULTS / "udf.md").write_text(text)
+    chart(results, RESULTS / "udf.png", args.rows)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
