@@ -256,9 +256,25 @@ func roundDecimalDigits(v *big.Int, drop int, halfEven bool) {
 	v.Set(q)
 }
 
+// pow10 holds exact powers of ten for the fast rounding path.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
 func roundDouble(x float64, scale int, halfEven bool) float64 {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return x
+	}
+	// Fast path: when x * 10^scale is clearly not near a tie, float rounding agrees with
+	// rounding the decimal text; ties and near-ties take the exact path below.
+	if scale >= 0 && scale < len(pow10) && math.Abs(x) < 1e15 {
+		y := x * pow10[scale]
+		frac := math.Abs(y - math.Trunc(y))
+		if math.Abs(frac-0.5) > 1e-6 && math.Abs(y) < 1e15 {
+			r := math.Round(y) / pow10[scale]
+			if r == 0 && math.Signbit(x) {
+				return math.Copysign(0, -1)
+			}
+			return r
+		}
 	}
 	text := strconv.FormatFloat(x, 'e', -1, 64) // shortest representation, as Double.toString
 	var r big.Rat

@@ -93,8 +93,16 @@ func isASCII(s []byte) bool {
 
 func appendMapped(dst, s []byte, f func(rune) rune) []byte {
 	if isASCII(s) {
-		for _, c := range s {
-			dst = append(dst, byte(f(rune(c))))
+		start := len(dst)
+		dst = append(dst, s...)
+		out := dst[start:]
+		upper := f('a') == 'A'
+		for i, c := range out {
+			if upper && c >= 'a' && c <= 'z' {
+				out[i] = c - 32
+			} else if !upper && c >= 'A' && c <= 'Z' {
+				out[i] = c + 32
+			}
 		}
 		return dst
 	}
