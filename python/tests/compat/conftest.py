@@ -22,5 +22,5 @@ def pytest_terminal_summary(terminalreporter):
         return
     passed = sum(RESULTS.values())
     terminalreporter.write_line(
-        f"compat: Quiver matches PySpark on {passed} of {len(RESULTS)} programs "
-        "(python/tests/compat/status.json; `make compat` re-records PySpark's answers)")
+        f"compat: Quiver matches PySpark on {passed} of {len(RESULTS)} recorded programs "
+        "(python/tests/compat/status.json; `make compat` records PySpark's answers)")

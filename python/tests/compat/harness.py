@@ -107,9 +107,12 @@ def _error_text(e: BaseException) -> str:
 def compare(expected: dict, actual: dict) -> str | None:
     """None when the answers agree, else the first difference in words."""
     if "error" in expected:
-        if "error" in actual:
-            return None
-        return f"PySpark raised ({expected['error']}) but Quiver returned {len(actual['rows'])} rows"
+        if "error" not in actual:
+            return f"PySpark raised ({expected['error']}) but Quiver returned {len(actual['rows'])} rows"
+        error_class = _error_class(expected["error"])
+        if error_class and error_class not in actual["error"]:
+            return f"PySpark raised {error_class} but Quiver raised {actual['error']}"
+        return None
     if "error" in actual:
         return f"Quiver raised {actual['error']}"
     want_names = [n for n, _ in expected["schema"]]
@@ -129,6 +132,15 @@ def compare(expected: dict, actual: dict) -> str | None:
     if want_types != got_types:
         return f"column types differ: PySpark {want_types}, Quiver {got_types}"
     return None
+
+
+def _error_class(text: str) -> str | None:
+    """PySpark's error class, e.g. [DIVIDE_BY_ZERO], which Quiver's message must carry too."""
+    start = text.find("[")
+    end = text.find("]", start)
+    if start < 0 or end < 0 or not text[start + 1:end].replace("_", "").isalnum():
+        return None
+    return text[start:end + 1]
 
 
 def _sort_key(row: Any) -> str:
@@ -176,7 +188,11 @@ def write_expected(answer: dict) -> None:
     if "rows" in answer:
         rows = ",\n".join("  " + json.dumps(row, sort_keys=True) for row in answer["rows"])
         parts.append(' "rows": [\n' + rows + "\n ]" if rows else ' "rows": []')
-    expected_path(answer["name"]).write_text("{\n" + ",\n".join(parts) + "\n}\n")
+    # Written aside and renamed, so a test reading answers while `make compat` runs never sees half a file.
+    path = expected_path(answer["name"])
+    partial = path.with_suffix(".json.partial")
+    partial.write_text("{\n" + ",\n".join(parts) + "\n}\n")
+    partial.replace(path)
 
 
 def load_status() -> dict[str, dict]:
