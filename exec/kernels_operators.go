@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"math"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -23,13 +24,16 @@ func init() {
 	RegisterKernel("negative", unaryCompute("negate"))
 	RegisterKernel("negative_legacy", unaryCompute("negate_unchecked"))
 	for name, fn := range map[string]string{"eq": "equal", "lt": "less", "lte": "less_equal", "gt": "greater", "gte": "greater_equal"} {
-		RegisterKernel(name, comparisonKernel(name, fn)) // NaN-aware for floats (kernels_arith.go)
+		// NaN-aware for floats (kernels_arith.go); booleans order false < true.
+		RegisterKernel(name, booleanOrdering(name, comparisonKernel(name, fn)))
 	}
 	RegisterKernel("and", binaryCompute("and_kleene"))
 	RegisterKernel("or", binaryCompute("or_kleene"))
-	RegisterKernel("not", unaryCompute("not"))
-	RegisterKernel("isnull", unaryCompute("is_null"))
-	RegisterKernel("isnotnull", unaryCompute("is_not_null"))
+	// arrow-go's "not", "is_null" and "is_not_null" ignore the offset of a sliced array (they
+	// read the bitmaps from bit 0), so these three are typed loops.
+	RegisterKernel("not", notKernel)
+	RegisterKernel("isnull", nullTestKernel(true))
+	RegisterKernel("isnotnull", nullTestKernel(false))
 	RegisterKernel("eq_null_safe", eqNullSafeKernel)
 	RegisterKernel("get_field", getFieldKernel)
 }
@@ -41,25 +45,94 @@ func binaryCompute(fn string) Kernel {
 }
 
 func unaryCompute(fn string) Kernel {
-	return func(ec *EvalContext, call *logical.Call, args []compute.Datum, _ int64) (compute.Datum, error) {
+	return func(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
 		out, err := callCompute(ec, fn, nil, args...)
 		if err != nil && strings.Contains(err.Error(), "overflow") {
-			return nil, errkind.Arithmetic("[ARITHMETIC_OVERFLOW] %s overflowed %s. Use try_ functions or set spark.sql.ansi.enabled=false to get null instead",
-				call.String(), logical.SparkTypeName(call.Type))
+			// arrow's checked negate also looks at the values beneath NULLs: overflow counts only
+			// where a valid value is the type's minimum.
+			if overflows, checkErr := negateOverflows(ec, call, args, length); checkErr != nil || !overflows {
+				if checkErr != nil {
+					return nil, checkErr
+				}
+				return callCompute(ec, strings.TrimSuffix(fn, "_checked")+"_unchecked", nil, args...)
+			}
+			return nil, overflowError(call)
 		}
 		return out, err
 	}
 }
 
-// arithmeticKernel runs an arrow arithmetic function; in ANSI mode overflow is an error that says
-// which expression overflowed, as Spark's ARITHMETIC_OVERFLOW does.
+// negateOverflows reports whether a valid value of the argument is its type's minimum.
+func negateOverflows(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (bool, error) {
+	arrays, err := argArrays(ec, call, args, length)
+	if err != nil {
+		return false, err
+	}
+	defer releaseArrays(arrays)
+	a := arrays[0]
+	for i := 0; i < a.Len(); i++ {
+		if a.IsNull(i) {
+			continue
+		}
+		switch x := a.(type) {
+		case *array.Int8:
+			if x.Value(i) == math.MinInt8 {
+				return true, nil
+			}
+		case *array.Int16:
+			if x.Value(i) == math.MinInt16 {
+				return true, nil
+			}
+		case *array.Int32:
+			if x.Value(i) == math.MinInt32 {
+				return true, nil
+			}
+		case *array.Int64:
+			if x.Value(i) == math.MinInt64 {
+				return true, nil
+			}
+		default:
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// arithmeticKernel runs +, - and *. ANSI integer arithmetic raises ARITHMETIC_OVERFLOW, naming
+// the expression, only for an overflow of valid values: arrow's checked kernels also compute
+// beneath NULLs, where any garbage may overflow, so integers go through the typed loops of the
+// try_ kernels and an overflow is a NULL where both inputs were valid. Legacy mode wraps around
+// like Java.
 func arithmeticKernel(fn string, ansi bool) Kernel {
-	return func(ec *EvalContext, call *logical.Call, args []compute.Datum, _ int64) (compute.Datum, error) {
+	try := tryIntegerKernel(fn)
+	return func(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
+		switch id := call.Type.ID(); {
+		case ansi && (id == arrow.INT8 || id == arrow.INT16 || id == arrow.INT32 || id == arrow.INT64):
+			arrays, err := argArrays(ec, call, args, length)
+			if err != nil {
+				return nil, err
+			}
+			defer releaseArrays(arrays)
+			out, err := try(ec, call, []compute.Datum{compute.NewDatumWithoutOwning(arrays[0]), compute.NewDatumWithoutOwning(arrays[1])}, length)
+			if err != nil {
+				return nil, err
+			}
+			result := out.(*compute.ArrayDatum).MakeArray()
+			defer result.Release()
+			if result.NullN() > 0 {
+				for i := 0; i < result.Len(); i++ {
+					if result.IsNull(i) && arrays[0].IsValid(i) && arrays[1].IsValid(i) {
+						out.Release()
+						return nil, overflowError(call)
+					}
+				}
+			}
+			return out, nil
+		}
 		out, err := callCompute(ec, fn, nil, args...)
 		if err != nil {
 			if ansi && strings.Contains(err.Error(), "overflow") {
-				return nil, errkind.Arithmetic("[ARITHMETIC_OVERFLOW] %s overflowed %s. Use try_add/try_multiply or set spark.sql.ansi.enabled=false to get null instead",
-					call.String(), logical.SparkTypeName(call.Type))
+				return nil, overflowError(call)
 			}
 			return nil, err
 		}
@@ -81,15 +154,24 @@ func divideKernel(ansi bool) Kernel {
 			return nil, err
 		}
 		defer zero.Release()
-		anyZero := false
+		dividend, err := DatumToArray(ec, args[0], length, call.Args[0].DataType())
+		if err != nil {
+			return nil, err
+		}
+		defer dividend.Release()
+		// Spark raises only where the dividend is not NULL: NULL / 0 is NULL in ANSI mode too.
+		anyZero, raise := false, false
 		zb := zero.(*array.Boolean)
 		for i := 0; i < zb.Len(); i++ {
 			if zb.IsValid(i) && zb.Value(i) {
 				anyZero = true
-				break
+				if dividend.IsValid(i) {
+					raise = true
+					break
+				}
 			}
 		}
-		if anyZero && ansi {
+		if raise && ansi {
 			return nil, errkind.Arithmetic("[DIVIDE_BY_ZERO] Division by zero in %s. Use try_divide to tolerate a zero divisor and return null instead", call.String())
 		}
 		safeDivisor := divisor
@@ -98,7 +180,7 @@ func divideKernel(ansi bool) Kernel {
 			safeDivisor = SetNulls(ec.Task.Allocator, divisor, zb)
 			defer safeDivisor.Release()
 		}
-		out, err := callCompute(ec, "divide_unchecked", nil, args[0], compute.NewDatum(safeDivisor))
+		out, err := callCompute(ec, "divide_unchecked", nil, args[0], compute.NewDatumWithoutOwning(safeDivisor))
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +193,7 @@ func isZero(ec *EvalContext, a arrow.Array) (arrow.Array, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := callCompute(ec, "equal", nil, compute.NewDatum(a), compute.NewDatum(zero))
+	d, err := callCompute(ec, "equal", nil, compute.NewDatumWithoutOwning(a), compute.NewDatum(zero))
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +213,9 @@ func eqNullSafeKernel(ec *EvalContext, call *logical.Call, args []compute.Datum,
 		return nil, err
 	}
 	defer r.Release()
-	eq, err := callCompute(ec, "equal", nil, compute.NewDatum(l), compute.NewDatum(r))
+	// The NaN-aware "eq" kernel: NaN <=> NaN is true in Spark.
+	eq, err := kernels["eq"](ec, &logical.Call{Function: "eq", Args: call.Args, Type: arrow.FixedWidthTypes.Boolean},
+		[]compute.Datum{compute.NewDatumWithoutOwning(l), compute.NewDatumWithoutOwning(r)}, length)
 	if err != nil {
 		return nil, err
 	}
@@ -183,4 +267,103 @@ func getFieldKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, l
 	out := AndValidity(ec.Task.Allocator, field, s)
 	defer out.Release()
 	return compute.NewDatum(out), nil
+}
+
+// notKernel is NOT with SQL semantics: NOT NULL is NULL.
+func notKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
+	if sd, ok := args[0].(*compute.ScalarDatum); ok {
+		b, ok := sd.Value.(*scalar.Boolean)
+		if !ok || !b.IsValid() {
+			return compute.NewDatum(scalar.MakeNullScalar(arrow.FixedWidthTypes.Boolean)), nil
+		}
+		return compute.NewDatum(scalar.NewBooleanScalar(!b.Value)), nil
+	}
+	in, err := DatumToArray(ec, args[0], length, call.Args[0].DataType())
+	if err != nil {
+		return nil, err
+	}
+	defer in.Release()
+	values, ok := in.(*array.Boolean)
+	if !ok {
+		return nil, errkind.Internal("NOT over %s", in.DataType())
+	}
+	b := array.NewBooleanBuilder(ec.Task.Allocator)
+	defer b.Release()
+	b.Reserve(values.Len())
+	for i := 0; i < values.Len(); i++ {
+		if values.IsNull(i) {
+			b.UnsafeAppendBoolToBitmap(false)
+		} else {
+			b.UnsafeAppend(!values.Value(i))
+		}
+	}
+	out := b.NewArray()
+	defer out.Release()
+	return compute.NewDatum(out), nil
+}
+
+// nullTestKernel is isnull (wantNull) or isnotnull; the result is never NULL.
+func nullTestKernel(wantNull bool) Kernel {
+	return func(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
+		if sd, ok := args[0].(*compute.ScalarDatum); ok {
+			return compute.NewDatum(scalar.NewBooleanScalar(sd.Value.IsValid() != wantNull)), nil
+		}
+		in, err := DatumToArray(ec, args[0], length, call.Args[0].DataType())
+		if err != nil {
+			return nil, err
+		}
+		defer in.Release()
+		b := array.NewBooleanBuilder(ec.Task.Allocator)
+		defer b.Release()
+		b.Reserve(in.Len())
+		for i := 0; i < in.Len(); i++ {
+			b.UnsafeAppend(in.IsNull(i) == wantNull)
+		}
+		out := b.NewArray()
+		defer out.Release()
+		return compute.NewDatum(out), nil
+	}
+}
+
+// booleanOrdering handles <, <=, >, >= and = over booleans (false < true), which arrow's
+// comparison functions lack, and passes every other type to next.
+func booleanOrdering(op string, next Kernel) Kernel {
+	return func(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
+		if call.Args[0].DataType().ID() != arrow.BOOL {
+			return next(ec, call, args, length)
+		}
+		arrays, err := argArrays(ec, call, args, length)
+		if err != nil {
+			return nil, err
+		}
+		defer releaseArrays(arrays)
+		l, r := arrays[0].(*array.Boolean), arrays[1].(*array.Boolean)
+		b := array.NewBooleanBuilder(ec.Task.Allocator)
+		defer b.Release()
+		b.Reserve(l.Len())
+		for i := 0; i < l.Len(); i++ {
+			if l.IsNull(i) || r.IsNull(i) {
+				b.UnsafeAppendBoolToBitmap(false)
+				continue
+			}
+			x, y := l.Value(i), r.Value(i)
+			var holds bool
+			switch op {
+			case "eq":
+				holds = x == y
+			case "lt":
+				holds = !x && y
+			case "lte":
+				holds = !x || y
+			case "gt":
+				holds = x && !y
+			case "gte":
+				holds = x || !y
+			}
+			b.UnsafeAppend(holds)
+		}
+		out := b.NewArray()
+		defer out.Release()
+		return compute.NewDatum(out), nil
+	}
 }

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"io"
+	"math/bits"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -115,18 +116,27 @@ type rangeScan struct {
 func buildRangeScan(tc *TaskContext, n physical.Node, partition int) (Operator, error) {
 	node := n.(*physical.RangeScan)
 	total := rangeCount(node.Start, node.End, node.Step)
-	parts := int64(node.Partitions)
-	lo := total * int64(partition) / parts
-	hi := total * int64(partition+1) / parts
-	return &rangeScan{tc: tc, node: node, next: lo, end: hi}, nil
+	parts := uint64(node.Partitions)
+	// total * partition can exceed 64 bits for ranges that span most of int64.
+	share := func(p uint64) int64 {
+		hi, lo := bits.Mul64(total, p)
+		q, _ := bits.Div64(hi, lo, parts)
+		return int64(q)
+	}
+	return &rangeScan{tc: tc, node: node, next: share(uint64(partition)), end: share(uint64(partition + 1))}, nil
 }
 
-func rangeCount(start, end, step int64) int64 {
+// rangeCount is the number of values of range(start, end, step), computed in unsigned
+// arithmetic: end - start overflows int64 when the range spans more than half of it.
+func rangeCount(start, end, step int64) uint64 {
 	if step > 0 && end > start {
-		return (end - start + step - 1) / step
+		span, s := uint64(end)-uint64(start), uint64(step)
+		return span/s + min(span%s, 1)
 	}
 	if step < 0 && end < start {
-		return (start - end - step - 1) / -step
+		// uint64(-step) is right for math.MinInt64 too: the negation wraps to 1<<63.
+		span, s := uint64(start)-uint64(end), uint64(-step)
+		return span/s + min(span%s, 1)
 	}
 	return 0
 }
