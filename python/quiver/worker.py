@@ -114,7 +114,8 @@ def pandas_to_arrow(result: Any, t: pa.DataType, name: str, expected_len: int | 
     import pandas as pd
 
     declared = f"{spark_type_name(t)} (Arrow {t})"
-    if pa.types.is_struct(t):
+    if pa.types.is_struct(t) and not (isinstance(result, pd.Series) and result.dtype == object):
+        # A Series of dicts (a struct nested in a DataFrame column) converts like any Series.
         if not isinstance(result, pd.DataFrame):
             raise TypeError(f"UDF '{name}' is declared to return {declared}, so it must return a pandas DataFrame with columns "
                             f"{', '.join(f.name for f in t)}, but it returned {describe_value(result)}")
