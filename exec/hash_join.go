@@ -47,6 +47,11 @@ type hashJoin struct {
 	finished bool
 
 	probeOuter, buildOuter, semi, anti bool
+
+	// grace is set once the build side overflowed memory and both sides went to disk.
+	grace *graceState
+	// spillCarry holds the build batches read before the pool filled up.
+	spillCarry []arrow.RecordBatch
 }
 
 func buildHashJoin(tc *TaskContext, n physical.Node, partition int) (Operator, error) {
@@ -123,11 +128,11 @@ func (j *hashJoin) buildTable(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := j.res.Grow(BatchBytes(b)); err != nil {
-			b.Release()
-			return err
-		}
 		batches = append(batches, b)
+		if !j.res.TryGrow(BatchBytes(b)) {
+			j.spillCarry, batches = batches, nil
+			return errBuildTooLarge
+		}
 	}
 	all, err := concatRecordBatches(j.tc, j.node.BuildNode().Schema(), batches)
 	if err != nil {
@@ -142,8 +147,13 @@ func (j *hashJoin) buildTable(ctx context.Context) error {
 	defer releaseArrayList(keys)
 	j.table = newJoinTable(j.tc, keys, j.node.NullSafe)
 	j.table.rows = int(all.NumRows())
-	if err := j.res.Grow(j.table.bytes()); err != nil {
-		return err
+	if !j.res.TryGrow(j.table.bytes()) && j.grace == nil {
+		// The table itself tipped the pool over: fall back to partitioning on disk.
+		all.Retain()
+		j.spillCarry = []arrow.RecordBatch{all}
+		j.buildBatch.Release()
+		j.buildBatch, j.table = nil, nil
+		return errBuildTooLarge
 	}
 	if j.buildOuter {
 		j.buildMatched = make([]bool, all.NumRows())
@@ -153,7 +163,13 @@ func (j *hashJoin) buildTable(ctx context.Context) error {
 
 func (j *hashJoin) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if !j.built {
-		if err := j.buildTable(ctx); err != nil {
+		err := j.buildTable(ctx)
+		if errors.Is(err, errBuildTooLarge) && j.grace == nil {
+			carried := j.spillCarry
+			j.spillCarry = nil
+			err = j.startGrace(ctx, carried)
+		}
+		if err != nil {
 			return nil, err
 		}
 		j.built = true
@@ -165,6 +181,12 @@ func (j *hashJoin) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			return b, nil
 		}
 		if j.finished {
+			if j.grace != nil && j.grace.next < len(j.grace.build) {
+				if err := j.loadGracePartition(ctx); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			return nil, io.EOF
 		}
 		if j.probeEOF {
@@ -382,6 +404,13 @@ func (j *hashJoin) Close() error {
 	}
 	if j.res != nil {
 		j.res.Free()
+	}
+	releaseBatchList(j.spillCarry)
+	j.spillCarry = nil
+	if j.grace != nil {
+		closeSpills(j.grace.build)
+		closeSpills(j.grace.probe)
+		j.grace = nil
 	}
 	err := j.probe.Close()
 	if e := j.build.Close(); err == nil {

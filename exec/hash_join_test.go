@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/quiverdata/quiver/exec"
 	"github.com/quiverdata/quiver/exec/exectest"
 	"github.com/quiverdata/quiver/planner/logical"
 	"github.com/quiverdata/quiver/planner/physical"
@@ -43,7 +44,7 @@ func referenceJoin(left, right exectest.Rows, jt logical.JoinType, cond func(l, 
 	for _, l := range left {
 		matched := false
 		for j, r := range right {
-			if l[0] == nil || r[0] == nil || l[0] != r[0] || (cond != nil && !cond(l, r)) {
+			if l[0] == nil || r[0] == nil || asInt64(l[0]) != asInt64(r[0]) || (cond != nil && !cond(l, r)) {
 				continue
 			}
 			matched = true
@@ -83,7 +84,7 @@ func TestHashJoin(t *testing.T) {
 	// Residual: v > k (right value above the key).
 	residual := &logical.Call{Function: "gt", Type: arrow.FixedWidthTypes.Boolean, Null: true, Args: []logical.Expr{
 		exectest.Col(both, 3), &logical.Cast{Child: exectest.Col(both, 0), To: arrow.PrimitiveTypes.Float64}}}
-	residualRef := func(l, r []any) bool { return r[1] != nil && r[1].(float64) > float64(l[0].(int64)) }
+	residualRef := func(l, r []any) bool { return r[1] != nil && r[1].(float64) > float64(asInt64(l[0])) }
 	for _, jt := range types {
 		for _, build := range []physical.JoinSide{physical.BuildRight, physical.BuildLeft} {
 			if build == physical.BuildLeft && (jt == logical.LeftSemiJoin || jt == logical.LeftAntiJoin || jt == logical.LeftOuterJoin) {
@@ -160,7 +161,7 @@ func TestNestedLoopJoin(t *testing.T) {
 				for _, l := range in[0].AllRows() {
 					matched := false
 					for _, r := range in[1].AllRows() {
-						ok := jt == logical.CrossJoin || (l[0] != nil && r[0] != nil && l[0].(int64) < r[0].(int64))
+						ok := jt == logical.CrossJoin || (l[0] != nil && r[0] != nil && asInt64(l[0]) < asInt64(r[0]))
 						if ok {
 							matched = true
 							if jt != logical.LeftAntiJoin {
@@ -176,6 +177,51 @@ func TestNestedLoopJoin(t *testing.T) {
 					}
 				}
 				return out, nil
+			},
+		})
+	}
+}
+
+func asInt64(v any) int64 {
+	switch x := v.(type) {
+	case int:
+		return int64(x)
+	case int64:
+		return x
+	}
+	panic(fmt.Sprintf("not an integer: %T", v))
+}
+
+// TestGraceHashJoin joins a build side larger than the memory pool: both sides go to disk in
+// hash partitions and are joined partition by partition, with the same result as in memory.
+func TestGraceHashJoin(t *testing.T) {
+	var left, right exectest.Rows
+	for i := 0; i < 200; i++ {
+		left = append(left, []any{int64(i % 50), fmt.Sprintf("l%d", i)})
+		if i%4 != 0 {
+			right = append(right, []any{int64(i % 70), float64(i)})
+		}
+	}
+	left = append(left, []any{nil, "null key"})
+	right = append(right, []any{nil, -1.0})
+	for _, jt := range []logical.JoinType{logical.FullOuterJoin, logical.LeftAntiJoin} {
+		jt := jt
+		exectest.RunPlan(t, exectest.PlanTest{
+			Name:            jt.String(),
+			Inputs:          []exectest.Table{exectest.NewTable(joinLeftSchema, left), exectest.NewTable(joinRightSchema, right)},
+			NoNullInjection: true,
+			Setup: func(t *testing.T, tc *exec.TaskContext, _ []exectest.Table) {
+				pool := exec.NewMemoryPool(1 << 10)
+				pool.SpillDir = t.TempDir()
+				tc.SetMemoryPool(pool)
+			},
+			Plan: func(s []*exectest.Source) physical.Node {
+				return &physical.HashJoin{Left: s[0], Right: s[1], Type: jt,
+					LeftKeys: []logical.Expr{exectest.Col(joinLeftSchema, 0)}, RightKeys: []logical.Expr{exectest.Col(joinRightSchema, 0)},
+					NullSafe: []bool{false}, Build: physical.BuildRight, OutSchema: nullableSchema(joinOutSchema(jt), jt)}
+			},
+			Expected: func(in []exectest.Table) (exectest.Rows, error) {
+				return referenceJoin(in[0].AllRows(), in[1].AllRows(), jt, nil), nil
 			},
 		})
 	}

@@ -4,9 +4,12 @@ self-joins and broadcast vs shuffled plans."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401
 import pytest
 
 from e2_reference import assert_rows, duck, rows_of
@@ -209,3 +212,31 @@ def test_large_join_is_shuffled(spark):
     want = duck("SELECT count(*), sum(l.v), sum(r.w) FROM l JOIN r ON l.k = r.k", l=l, r=r)[0]
     assert got.num_rows == want[0]
     assert got.column("v").to_numpy().sum() == want[1] and got.column("w").to_numpy().sum() == want[2]
+
+
+@pytest.mark.parametrize("how", ["full", "left_anti"])
+def test_join_spills_past_memory_limit(monkeypatch, how):
+    """The build side is about three times the memory limit: the join partitions both sides to
+    disk (grace hash join) and still matches DuckDB."""
+    from quiver.sql import SparkSession
+
+    monkeypatch.setenv("QUIVER_MEMORY_LIMIT", "1MB")
+    session = SparkSession.builder.create()
+    try:
+        n = 200_000
+        rng = np.random.default_rng(2)
+        l = pa.table({"k": rng.integers(0, n, n), "v": np.arange(n)})
+        r = pa.table({"k": rng.integers(0, n, n), "w": np.arange(n)})
+        joined = session.createDataFrame(l).join(session.createDataFrame(r), "k", how)
+        got = joined.toArrow()
+        cols = "count(*), sum(l.v)" + ("" if how == "left_anti" else ", sum(r.w), count(r.w)")
+        want = duck(f"SELECT {cols} FROM l {SQL_JOIN[how]} JOIN r ON l.k = r.k", l=l, r=r)[0]
+        assert got.num_rows == want[0]
+        assert pa.compute.sum(got.column("v")).as_py() == want[1]
+        if how != "left_anti":
+            assert pa.compute.sum(got.column("w")).as_py() == want[2]
+            assert got.column("w").null_count == got.num_rows - want[3]
+        if how == "full":
+            assert re.search(r"spill=[1-9]", joined._explain_string("analyze"))
+    finally:
+        session.stop()
