@@ -42,6 +42,21 @@ func ParseStatement(text string) (Statement, error) {
 	return stmt, nil
 }
 
+// ParameterCount counts the positional parameter markers (?) of a statement.
+func ParameterCount(text string) int {
+	tokens, err := lex(text)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, t := range tokens {
+		if t.kind == tokParameter && t.text == "?" {
+			n++
+		}
+	}
+	return n
+}
+
 // ParseExpression parses one SQL expression (selectExpr, F.expr, filter strings). A trailing
 // alias ("a + 1 AS b") makes an UnresolvedAlias.
 func ParseExpression(text string) (logical.Expr, error) {
