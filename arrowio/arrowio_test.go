@@ -452,3 +452,21 @@ not json
 		t.Fatalf("a number in a string column reads as its text, got %q", a.(*array.String).Value(2))
 	}
 }
+
+func TestCSVMultiLineAndCRLF(t *testing.T) {
+	mem := checkedMem(t)
+	path := filepath.Join(t.TempDir(), "m.csv")
+	os.WriteFile(path, []byte("id,text\r\n1,\"line one\nline two\"\r\n2,\"\"\r\n3,\r\n"), 0o644)
+	ds, tbl := readDataset(t, DiscoverSpec{Format: "csv", Paths: []string{path}, Options: map[string]string{"header": "true", "multiLine": "true", "inferSchema": "true"}}, mem, 2)
+	defer tbl.Release()
+	if ds.DataSchema.Field(0).Type.ID() != arrow.INT32 || tbl.NumRows() != 3 {
+		t.Fatalf("schema %s rows %d", ds.DataSchema, tbl.NumRows())
+	}
+	text, _ := array.Concatenate(tbl.Column(1).Data().Chunks(), mem)
+	defer text.Release()
+	s := text.(*array.String)
+	// A quoted empty field is an empty string, an unquoted one null (Spark's emptyValue/nullValue).
+	if s.Value(0) != "line one\nline two" || s.IsNull(1) || s.Value(1) != "" || !s.IsNull(2) {
+		t.Fatalf("values %v", s)
+	}
+}
