@@ -101,14 +101,16 @@ func serve(args []string) int {
 		fmt.Fprintf(os.Stderr, "quiver: %v\n", err)
 		return 1
 	}
+	// Signals are caught before the port file announces the server, so a client that stops
+	// the server as soon as it appears still gets a graceful shutdown.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
 	if *portFile != "" {
 		if err := writePortFile(*portFile, srv.Addr()); err != nil {
 			fmt.Fprintf(os.Stderr, "quiver: %v\n", err)
 			return 1
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
 	if *exitWithParent {
 		go watchParent(ctx, stop, logger)
 	}
