@@ -134,7 +134,7 @@ func (w *windowOperator) compute(ctx context.Context) error {
 	for _, c := range cols {
 		c.Retain()
 	}
-	defer releaseArrayList(cols)
+	defer func() { releaseArrayList(cols) }()
 	for _, fn := range w.node.Functions {
 		col, err := w.evalFunction(ec, fn, all, f)
 		if err != nil {
