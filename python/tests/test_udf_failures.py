@@ -35,9 +35,14 @@ def _still_serves(spark) -> None:
 
 
 def test_exception_carries_traceback_and_udf_name(spark):
+    # Defined here, not at module level: cloudpickle pickles module-level functions by reference
+    # and the workers cannot import a test module (PySpark has the same rule).
+    def _raise_value_error(v):
+        raise ValueError(f"bad value {v.iloc[0]}")
+
     @F.pandas_udf("double")
     def explode(v: pd.Series) -> pd.Series:
-        return v / 0 if False else _raise_value_error(v)
+        return _raise_value_error(v)
 
     with pytest.raises(PythonException) as e:
         spark.range(5).select(explode("id")).collect()
@@ -47,10 +52,6 @@ def test_exception_carries_traceback_and_udf_name(spark):
     assert "ValueError" in msg and "bad value 0" in msg
     assert "_raise_value_error" in msg
     _still_serves(spark)
-
-
-def _raise_value_error(v):
-    raise ValueError(f"bad value {v.iloc[0]}")
 
 
 @pytest.mark.parametrize("use_arrow", [False, True])
