@@ -1562,9 +1562,19 @@ func (p *parser) primary() (logical.Expr, error) {
 	return nil, p.errorf("expected an expression")
 }
 
+// clauseWords cannot start an expression: "SELECT FROM t" is missing its select list.
+var clauseWords = map[string]bool{
+	"SELECT": true, "FROM": true, "WHERE": true, "GROUP": true, "HAVING": true, "ORDER": true, "LIMIT": true,
+	"OFFSET": true, "UNION": true, "INTERSECT": true, "EXCEPT": true, "JOIN": true, "ON": true, "AS": true,
+	"BY": true, "THEN": true, "ELSE": true, "END": true, "WHEN": true, "WINDOW": true, "AND": true, "OR": true,
+}
+
 func (p *parser) keywordOrName() (logical.Expr, error) {
 	t := p.peek()
 	word := strings.ToUpper(t.text)
+	if clauseWords[word] {
+		return nil, p.errorf("expected an expression")
+	}
 	nextTok := p.peekAt(1)
 	switch word {
 	case "NULL":
