@@ -65,7 +65,8 @@
 //	})
 //
 // Values are plain Go values (see Rows for the mapping per Arrow type): integers come back as
-// int64 or uint64, floats as float64, NaN equals NaN.
+// int64 or uint64, floats as float64, NaN equals NaN. Inputs may be written with plain Go ints;
+// the runners normalize them (Normalize) before Expected or Want sees them.
 //
 // Outside the runners, Collect runs a physical plan, Drain runs any operator, NewChecker wraps
 // one, MakeBatch and BatchRows convert between rows and batches.
