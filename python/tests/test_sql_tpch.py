@@ -63,9 +63,26 @@ def tpch(spark):
     con = duckdb.connect()
     for t in TABLES:
         path = str(directory / f"{t}.parquet")
-        spark.read.parquet(path).createOrReplaceTempView(t)
+        df = spark.read.parquet(path)
+        df.createOrReplaceTempView(t)
+        # Flight SQL connections are sessions of their own: they read the tables as global views.
+        df.createOrReplaceGlobalTempView(t)
         con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{path}')")
     return con
+
+
+@pytest.fixture(scope="module")
+def flight_sql_cursor(spark, tpch):
+    import adbc_driver_flightsql.dbapi as flight_sql
+
+    server = spark._server
+    conn = flight_sql.connect(f"grpc://{server.address}", db_kwargs={"username": "quiver", "password": server.token})
+    cur = conn.cursor()
+    for t in TABLES:
+        cur.execute(f"CREATE TEMP VIEW {t} AS SELECT * FROM global_temp.{t}")
+    yield cur
+    cur.close()
+    conn.close()
 
 
 def query_text(n):
@@ -78,3 +95,12 @@ def test_tpch_query_matches_duckdb(spark, tpch, n):
     want = tpch.execute(text).fetchall()
     got = [tuple(r) for r in spark.sql(text).collect()]
     assert_same_rows(got, want, "order by" in text.lower(), f"q{n:02d}")
+
+
+@pytest.mark.parametrize("n", range(1, 23), ids=[f"q{n:02d}" for n in range(1, 23)])
+def test_tpch_query_through_flight_sql_matches_duckdb(flight_sql_cursor, tpch, n):
+    text = query_text(n)
+    want = tpch.execute(text).fetchall()
+    flight_sql_cursor.execute(text)
+    got = flight_sql_cursor.fetchall()
+    assert_same_rows(got, want, "order by" in text.lower(), f"q{n:02d} via Flight SQL")
