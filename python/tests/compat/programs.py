@@ -1330,7 +1330,9 @@ def collection_array_contains(spark):
 
 @program("function")
 def collection_element_at_array(spark):
-    return nested(spark).select("k", F.element_at("arr", 1).alias("first"), F.element_at("arr", -1).alias("last"))
+    # ANSI mode: an index past the end raises, so only non-empty arrays are indexed here.
+    return nested(spark).filter(F.size("arr") > 0).select("k", F.element_at("arr", 1).alias("first"),
+                                                           F.element_at("arr", -1).alias("last"))
 
 
 @program("function")
@@ -1355,7 +1357,7 @@ def collection_struct_field_access(spark):
 
 @program("function")
 def collection_array_index(spark):
-    return nested(spark).select("k", F.col("arr")[0].alias("a0"), F.col("arr").getItem(1).alias("a1"))
+    return nested(spark).filter(F.size("arr") > 1).select("k", F.col("arr")[0].alias("a0"), F.col("arr").getItem(1).alias("a1"))
 
 
 @program("function")

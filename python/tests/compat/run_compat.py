@@ -57,11 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--missing-only", action="store_true",
                         help="(pyspark) run only programs with no stored answer yet (resumes an interrupted run)")
     parser.add_argument("--update-status", action="store_true", help="(quiver) rewrite status.json")
-    parser.add_argument("-k", default="", help="only programs whose name contains this")
+    parser.add_argument("-k", default="", help="only programs whose name contains one of these (comma-separated)")
     args = parser.parse_args(argv)
 
     programs.bind(args.engine)
-    selected = [p for p in harness.PROGRAMS.values() if args.k in p.name]
+    patterns = [k for k in args.k.split(",") if k] or [""]
+    selected = [p for p in harness.PROGRAMS.values() if any(k in p.name for k in patterns)]
     spark = pyspark_session() if args.engine == "pyspark" else quiver_session()
     started = time.monotonic()
     try:
