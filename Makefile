@@ -53,6 +53,7 @@ proto: $(VENV)/.stamp
 bench: setup build
 	$(PY) bench/transfer.py
 	$(PY) bench/tpch_df.py
+	$(PY) bench/tpch_sql.py
 	$(PY) bench/udf.py
 
 # The differential suite (python/tests/compat): records real PySpark's answers (local mode, Java 17,

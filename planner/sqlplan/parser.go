@@ -1388,8 +1388,17 @@ func (p *parser) binaryLevel(next func() (logical.Expr, error), ops map[string]s
 	}
 	for {
 		t := p.peek()
-		name, ok := ops[strings.ToLower(t.text)]
-		if !ok || t.kind != tokOperator && !(t.kind == tokIdent && strings.EqualFold(t.text, "div")) {
+		key := t.text
+		if t.kind == tokIdent {
+			if !strings.EqualFold(t.text, "div") {
+				return left, nil
+			}
+			key = "div"
+		} else if t.kind != tokOperator {
+			return left, nil
+		}
+		name, ok := ops[key]
+		if !ok {
 			return left, nil
 		}
 		p.next()
@@ -1401,23 +1410,24 @@ func (p *parser) binaryLevel(next func() (logical.Expr, error), ops map[string]s
 	}
 }
 
-func (p *parser) bitOr() (logical.Expr, error) {
-	return p.binaryLevel(p.bitXor, map[string]string{"|": "|"})
-}
-func (p *parser) bitXor() (logical.Expr, error) {
-	return p.binaryLevel(p.bitAnd, map[string]string{"^": "^"})
-}
-func (p *parser) bitAnd() (logical.Expr, error) {
-	return p.binaryLevel(p.shift, map[string]string{"&": "&"})
-}
-func (p *parser) shift() (logical.Expr, error) {
-	return p.binaryLevel(p.additive, map[string]string{"<<": "shiftleft", ">>": "shiftright", ">>>": "shiftrightunsigned"})
-}
+var (
+	bitOrOperators          = map[string]string{"|": "|"}
+	bitXorOperators         = map[string]string{"^": "^"}
+	bitAndOperators         = map[string]string{"&": "&"}
+	shiftOperators          = map[string]string{"<<": "shiftleft", ">>": "shiftright", ">>>": "shiftrightunsigned"}
+	additiveOperators       = map[string]string{"+": "+", "-": "-", "||": "concat"}
+	multiplicativeOperators = map[string]string{"*": "*", "/": "/", "%": "%", "div": "div"}
+)
+
+func (p *parser) bitOr() (logical.Expr, error)  { return p.binaryLevel(p.bitXor, bitOrOperators) }
+func (p *parser) bitXor() (logical.Expr, error) { return p.binaryLevel(p.bitAnd, bitXorOperators) }
+func (p *parser) bitAnd() (logical.Expr, error) { return p.binaryLevel(p.shift, bitAndOperators) }
+func (p *parser) shift() (logical.Expr, error)  { return p.binaryLevel(p.additive, shiftOperators) }
 func (p *parser) additive() (logical.Expr, error) {
-	return p.binaryLevel(p.multiplicative, map[string]string{"+": "+", "-": "-", "||": "concat"})
+	return p.binaryLevel(p.multiplicative, additiveOperators)
 }
 func (p *parser) multiplicative() (logical.Expr, error) {
-	return p.binaryLevel(p.unary, map[string]string{"*": "*", "/": "/", "%": "%", "div": "div"})
+	return p.binaryLevel(p.unary, multiplicativeOperators)
 }
 
 func (p *parser) unary() (logical.Expr, error) {
