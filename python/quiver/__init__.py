@@ -6,3 +6,7 @@ Port a PySpark program by changing the import::
 """
 
 __version__ = "0.1.0.dev0"
+
+from quiver.storagelevel import StorageLevel  # noqa: E402  (as pyspark.StorageLevel)
+
+__all__ = ["StorageLevel"]
