@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/quiverdata/quiver/arrowio"
@@ -180,7 +181,50 @@ func literalValue(e logical.Expr) (scalar.Scalar, bool) {
 		if !ok {
 			return nil, false
 		}
-		cast, err := v.CastTo(x.To)
+		return castLiteral(v, x.To)
+	}
+	return nil, false
+}
+
+// castLiteral folds the numeric casts the analyzer puts on literals, with Spark's meaning
+// (arrow's scalar cast treats an integer cast to decimal as the unscaled value, 24 -> 0.24, so
+// it is not used for decimals). Other casts are not folded: the filter is then not pushed.
+func castLiteral(v scalar.Scalar, to arrow.DataType) (scalar.Scalar, bool) {
+	from := v.DataType()
+	switch {
+	case arrow.TypeEqual(from, to):
+		return v, true
+	case arrow.IsDecimal(to.ID()):
+		dt, ok := to.(*arrow.Decimal128Type)
+		if !ok {
+			return nil, false
+		}
+		var text string
+		switch x := v.(type) {
+		case *scalar.Decimal128:
+			text = x.Value.ToString(x.Type.(*arrow.Decimal128Type).Scale)
+		default:
+			if !arrow.IsInteger(from.ID()) {
+				return nil, false
+			}
+			text = v.String()
+		}
+		n, err := decimal128.FromString(text, dt.Precision, dt.Scale)
+		if err != nil {
+			return nil, false
+		}
+		return scalar.NewDecimal128Scalar(n, dt), true
+	case arrow.IsFloating(to.ID()) && arrow.IsDecimal(from.ID()):
+		d, ok := v.(*scalar.Decimal128)
+		if !ok {
+			return nil, false
+		}
+		return scalar.NewFloat64Scalar(d.Value.ToFloat64(d.Type.(*arrow.Decimal128Type).Scale)), true
+	case (arrow.IsInteger(from.ID()) || arrow.IsFloating(from.ID())) && (arrow.IsInteger(to.ID()) || arrow.IsFloating(to.ID())):
+		if arrow.IsFloating(from.ID()) && arrow.IsInteger(to.ID()) {
+			return nil, false // truncation changes the comparison
+		}
+		cast, err := v.CastTo(to)
 		if err != nil || cast == nil || !cast.IsValid() {
 			return nil, false
 		}
