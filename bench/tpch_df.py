@@ -229,8 +229,8 @@ def run_dataframe_engine(engine: str, data: Path, threads: int, runs: int, queri
     tables = {t: spark.read.parquet(str(data / f"{t}.parquet")) for t in TABLES}
     out = {}
     for q in queries:
-        df = globals()[q](tables, F)
         try:
+            df = globals()[q](tables, F)
             best, rows = time_runs(lambda: df.collect(), runs)
             out[q] = {"seconds": best, "rows": rows_of(rows)}
         except Exception as e:  # report and go on: a query may need an operator not built yet
