@@ -313,6 +313,9 @@ func (w *TaskWriter) fileFor(dir string) (*openFile, error) {
 	if f, ok := w.files[dir]; ok {
 		return f, nil
 	}
+	if w.w.skipped || w.w.staging == "" {
+		return nil, errkind.Internal("writing to a skipped write (mode ignore and %s exists): check Skipped before running tasks", w.w.spec.Path)
+	}
 	ext := "." + w.w.spec.Format
 	if w.w.spec.Format == FormatParquet {
 		if c := strings.ToLower(w.w.opts.Get("compression", "snappy")); c != "none" && c != "uncompressed" {
