@@ -339,10 +339,29 @@ func decimalArithmeticKernel(op string, mode logical.EvalMode) Kernel {
 			buf.Release()
 			return nil, e
 		}
+		outOfRange := func(i int) error {
+			if mode == logical.EvalANSI {
+				return errkind.Arithmetic("[NUMERIC_VALUE_OUT_OF_RANGE] the result of %s does not fit %s. Use try_ functions or set spark.sql.ansi.enabled=false to get null instead",
+					call.String(), logical.SparkTypeName(call.Type))
+			}
+			validity.setNull(i)
+			return nil
+		}
+		fast := newDecimalFastOp(op, s1, s2, s, int(result.Precision))
 		var v, a, b big.Int
 		for i := 0; i < n; i++ {
 			if !validity.valid(i) {
 				continue
+			}
+			if fast != nil {
+				if r, handled, overflow := fast(lv[i], rv[i]); handled {
+					if !overflow {
+						out[i] = r
+					} else if e := outOfRange(i); e != nil {
+						return fail(e)
+					}
+					continue
+				}
 			}
 			a.Set(lv[i].BigInt())
 			b.Set(rv[i].BigInt())
@@ -387,12 +406,10 @@ func decimalArithmeticKernel(op string, mode logical.EvalMode) Kernel {
 				}
 				divideHalfUp(&v, &a, &b)
 			}
-			if new(big.Int).Abs(&v).Cmp(limit) >= 0 {
-				if mode == logical.EvalANSI {
-					return fail(errkind.Arithmetic("[NUMERIC_VALUE_OUT_OF_RANGE] the result of %s does not fit %s. Use try_ functions or set spark.sql.ansi.enabled=false to get null instead",
-						call.String(), logical.SparkTypeName(call.Type)))
+			if v.CmpAbs(limit) >= 0 {
+				if e := outOfRange(i); e != nil {
+					return fail(e)
 				}
-				validity.setNull(i)
 				continue
 			}
 			out[i] = decimal128.FromBigInt(&v)
