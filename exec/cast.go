@@ -3,6 +3,7 @@ package exec
 import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/quiverdata/quiver/errkind"
 	"github.com/quiverdata/quiver/planner/logical"
@@ -20,6 +21,24 @@ func CastDatum(ec *EvalContext, in compute.Datum, t arrow.DataType, mode logical
 	}
 	if from != nil && arrow.TypeEqual(from, t) {
 		return RetainDatum(in), nil
+	}
+	if _, ok := in.(*compute.ScalarDatum); ok && length > 1 {
+		// A literal is cast once, not once per row of every batch, and stays a scalar.
+		one, err := CastDatum(ec, in, t, mode, 1)
+		if err != nil {
+			return nil, err
+		}
+		defer one.Release()
+		arr, err := DatumToArray(ec, one, 1, t)
+		if err != nil {
+			return nil, err
+		}
+		defer arr.Release()
+		value, err := scalar.GetScalar(arr, 0)
+		if err != nil {
+			return nil, err
+		}
+		return compute.NewDatum(value), nil
 	}
 	arr, err := DatumToArray(ec, in, length, from)
 	if err != nil {

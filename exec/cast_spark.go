@@ -378,9 +378,11 @@ func (c *castState) toDecimal(in arrow.Array) (arrow.Array, bool, error) {
 		return nil
 	}
 	var v big.Int
-	store := func(i int, text string) error {
-		if new(big.Int).Abs(&v).Cmp(limit) >= 0 {
-			return fail(i, text)
+	// text formats the input value only for the error message: formatting every row cost more
+	// than the cast itself.
+	store := func(i int, text func() string) error {
+		if v.CmpAbs(limit) >= 0 {
+			return fail(i, text())
 		}
 		out[i] = decimal128.FromBigInt(&v)
 		return nil
@@ -389,13 +391,32 @@ func (c *castState) toDecimal(in arrow.Array) (arrow.Array, bool, error) {
 	case in.DataType().ID() == arrow.DECIMAL128:
 		fromScale := int(in.DataType().(*arrow.Decimal128Type).Scale)
 		src := values[decimal128.Num](in)
+		rescale := int(t.Scale) - fromScale
 		for i := 0; i < n; i++ {
 			if !validity.valid(i) {
 				continue
 			}
+			text := func() string { return src[i].ToString(int32(fromScale)) }
+			if x, ok := int64Of(src[i]); ok && rescale >= -18 && rescale <= 18 {
+				// int64 fast path, same HALF_UP rounding and precision check as below
+				if rescale < 0 {
+					x = roundHalfUpInt64(x, -rescale)
+				} else if x, ok = scaleInt64(x, rescale); !ok {
+					goto slow
+				}
+				if t.Precision < 19 && (x >= int64(pow10u64[t.Precision]) || x <= -int64(pow10u64[t.Precision])) {
+					if err := fail(i, text()); err != nil {
+						return nil, true, err
+					}
+					continue
+				}
+				out[i] = decimal128.FromI64(x)
+				continue
+			}
+		slow:
 			v.Set(src[i].BigInt())
 			roundHalfUp(&v, fromScale-int(t.Scale))
-			if err := store(i, src[i].ToString(int32(fromScale))); err != nil {
+			if err := store(i, text); err != nil {
 				return nil, true, err
 			}
 		}
@@ -417,7 +438,7 @@ func (c *castState) toDecimal(in arrow.Array) (arrow.Array, bool, error) {
 				validity.setNull(i)
 				continue
 			}
-			if err := store(i, formatJavaDouble(x, is32)); err != nil {
+			if err := store(i, func() string { return formatJavaDouble(x, is32) }); err != nil {
 				return nil, true, err
 			}
 		}
@@ -432,9 +453,22 @@ func (c *castState) toDecimal(in arrow.Array) (arrow.Array, bool, error) {
 			if !validity.valid(i) {
 				continue
 			}
-			v.SetInt64(get(i))
+			x := get(i)
+			if t.Scale < 0 || t.Scale > 18 {
+				// the math/big path below
+			} else if scaled, ok := scaleInt64(x, int(t.Scale)); ok {
+				if t.Precision < 19 && (scaled >= int64(pow10u64[t.Precision]) || scaled <= -int64(pow10u64[t.Precision])) {
+					if err := fail(i, fmt.Sprint(x)); err != nil {
+						return nil, true, err
+					}
+					continue
+				}
+				out[i] = decimal128.FromI64(scaled)
+				continue
+			}
+			v.SetInt64(x)
 			scaleBy(&v, int(t.Scale))
-			if err := store(i, fmt.Sprint(get(i))); err != nil {
+			if err := store(i, func() string { return fmt.Sprint(x) }); err != nil {
 				return nil, true, err
 			}
 		}
