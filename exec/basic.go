@@ -122,11 +122,34 @@ func FilterBatch(ec *EvalContext, pred logical.Expr, b arrow.RecordBatch) (arrow
 			return b, nil
 		}
 	}
-	out, err := compute.FilterRecordBatch(ec.ComputeContext(), b, mask, &compute.FilterOptions{NullSelection: compute.SelectionDropNulls})
-	if err != nil {
-		return nil, err
+	// Typed gathers (take_fast.go) for the usual columns; arrow's take for the others.
+	rows := selectedRows(bm)
+	var indices arrow.Array
+	defer func() {
+		if indices != nil {
+			indices.Release()
+		}
+	}()
+	columns := make([]arrow.Array, b.NumCols())
+	defer releaseArrayList(columns)
+	for i, c := range b.Columns() {
+		if out, ok := gatherRows(ec.Task.Allocator, c, rows); ok {
+			columns[i] = out
+			continue
+		}
+		if indices == nil {
+			builder := array.NewInt32Builder(ec.Task.Allocator)
+			builder.AppendValues(rows, nil)
+			indices = builder.NewArray()
+			builder.Release()
+		}
+		out, err := compute.TakeArray(ec.ComputeContext(), c, indices)
+		if err != nil {
+			return nil, err
+		}
+		columns[i] = out
 	}
-	return out, nil
+	return array.NewRecordBatch(b.Schema(), columns, int64(len(rows))), nil
 }
 
 // limit skips offset rows and then passes at most count rows (count < 0: no limit).

@@ -423,6 +423,10 @@ func takeColumnList(ctx context.Context, tc *TaskContext, b arrow.RecordBatch, i
 	cctx := compute.WithAllocator(ctx, tc.Allocator)
 	out := make([]arrow.Array, b.NumCols())
 	for i, c := range b.Columns() {
+		if fast, ok := gatherByIndexArray(tc.Allocator, c, indices); ok {
+			out[i] = fast
+			continue
+		}
 		a, err := compute.TakeArray(cctx, c, indices)
 		if err != nil {
 			releaseArrayList(out)
