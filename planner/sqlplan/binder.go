@@ -419,7 +419,7 @@ func (b *Binder) selectQuery(s *Select, orderBy []*logical.SortOrder) (logical.P
 	var err error
 	if s.From == nil {
 		plan = b.oneRow()
-	} else if plan, err = b.tableRef(s.From); err != nil {
+	} else if plan, err = b.from(s.From, s.Where); err != nil {
 		return nil, err
 	}
 	if s.Where != nil {
@@ -720,4 +720,106 @@ func (b *Binder) values(v *Values) (logical.Plan, error) {
 		rows[i] = cast
 	}
 	return protoplan.NewUnion(b.analyzer().IDs, rows), nil
+}
+
+// from binds a FROM clause. A comma-separated list is joined in an order where each next
+// relation shares a WHERE equality with those before it when one does, instead of the order
+// written (Spark's ReorderJoin does the same): TPC-H's "FROM part, supplier, lineitem, ..." must
+// not start with the cross product of part and supplier.
+func (b *Binder) from(ref TableRef, where logical.Expr) (logical.Plan, error) {
+	var leaves []TableRef
+	var flatten func(t TableRef)
+	flatten = func(t TableRef) {
+		if j, ok := t.(*JoinRef); ok && j.Type == logical.InnerJoin && j.On == nil && len(j.Using) == 0 && !j.Natural {
+			flatten(j.Left)
+			flatten(j.Right)
+			return
+		}
+		leaves = append(leaves, t)
+	}
+	flatten(ref)
+	if len(leaves) < 3 || where == nil {
+		return b.tableRef(ref)
+	}
+	plans := make([]logical.Plan, len(leaves))
+	var all []*logical.ColumnRef
+	for i, leaf := range leaves {
+		p, err := b.tableRef(leaf)
+		if err != nil {
+			return nil, err
+		}
+		plans[i] = p
+		all = append(all, p.Output()...)
+	}
+	where, err := b.substitute(where)
+	if err != nil {
+		return nil, err
+	}
+	// The column sets each plain WHERE conjunct reads; conjuncts that do not resolve here
+	// (subqueries, outer references) do not guide the order.
+	var edges []map[logical.ExprID]bool
+	for _, c := range factorDisjunctions(splitAnd(where)) {
+		if containsSubquery(c) {
+			continue
+		}
+		r, err := b.analyzer().ResolveExprIn(c, all)
+		if err != nil {
+			continue
+		}
+		edges = append(edges, logical.ReferencedIDs(r))
+	}
+	idsOf := func(p logical.Plan) map[logical.ExprID]bool {
+		out := map[logical.ExprID]bool{}
+		for _, a := range p.Output() {
+			out[a.AttrID] = true
+		}
+		return out
+	}
+	connects := func(current, next map[logical.ExprID]bool) bool {
+		for _, e := range edges {
+			touchesCurrent, touchesNext, inside := false, false, true
+			for id := range e {
+				switch {
+				case current[id]:
+					touchesCurrent = true
+				case next[id]:
+					touchesNext = true
+				default:
+					inside = false
+				}
+			}
+			if inside && touchesCurrent && touchesNext {
+				return true
+			}
+		}
+		return false
+	}
+	plan := plans[0]
+	current := idsOf(plan)
+	used := make([]bool, len(plans))
+	used[0] = true
+	for n := 1; n < len(plans); n++ {
+		pick := -1
+		for i := range plans {
+			if !used[i] && connects(current, idsOf(plans[i])) {
+				pick = i
+				break
+			}
+		}
+		if pick < 0 {
+			for i := range plans {
+				if !used[i] {
+					pick = i
+					break
+				}
+			}
+		}
+		used[pick] = true
+		plan = &logical.Join{Left: plan, Right: plans[pick], Type: logical.InnerJoin}
+		for id := range idsOf(plans[pick]) {
+			current[id] = true
+		}
+	}
+	// Columns keep the order written (SELECT * lists a's columns, then b's, ...).
+	return &logical.Project{Input: plan, Expressions: attrsAsNamed(all)}, nil
 }

@@ -128,6 +128,15 @@ func (b *Binder) pushFilter(p logical.Plan, cond logical.Expr) (logical.Plan, er
 			return &cp, nil
 		}
 	}
+	if project, ok := p.(*logical.Project); ok && onlyColumns(project) && len(refs) > 0 && covers(project.Input, refs) {
+		// A projection that only reorders columns (the join order of a FROM list) does not stop
+		// a filter from reaching the joins below it.
+		input, err := b.pushFilter(project.Input, cond)
+		if err != nil {
+			return nil, err
+		}
+		return &logical.Project{Input: input, Expressions: project.Expressions}, nil
+	}
 	if f, ok := p.(*logical.Filter); ok {
 		both, err := b.analyzer().ResolveCall("and", []logical.Expr{f.Condition, cond}, false)
 		if err != nil {
@@ -465,4 +474,13 @@ func factorDisjunctions(conjuncts []logical.Expr) []logical.Expr {
 		}
 	}
 	return out
+}
+
+func onlyColumns(p *logical.Project) bool {
+	for _, e := range p.Expressions {
+		if _, ok := e.(*logical.ColumnRef); !ok {
+			return false
+		}
+	}
+	return true
 }
