@@ -150,7 +150,9 @@ def main() -> int:
         results["quiver_down"].append(t)
         client_peak = peak_rss() - before
         assert len(got) == args.rows and got["id"].iloc[-1] == args.rows - 1
-        if i == args.repeat - 1:
+        if i == 0:
+            # The first upload into a fresh server is the honest one: later uploads reuse heap the
+            # Go runtime kept from released frames, which would understate what a frame costs.
             server_hold_ratio = held / arrow_bytes
             client_peak_ratio = client_peak / pandas_bytes
             pd.testing.assert_frame_equal(got, pdf)
