@@ -36,16 +36,17 @@ func newDecimalFastOp(op string, s1, s2, s, precision int) decimalFastOp {
 			return nil
 		}
 		subtract := op == "subtract"
+		scale1, scale2 := newInt64Scaler(up1), newInt64Scaler(up2)
 		return func(x, y decimal128.Num) (decimal128.Num, bool, bool) {
 			a, ok1 := int64Of(x)
 			b, ok2 := int64Of(y)
 			if !ok1 || !ok2 {
 				return decimal128.Num{}, false, false
 			}
-			if a, ok1 = scaleInt64(a, up1); !ok1 {
+			if a, ok1 = scale1.scale(a); !ok1 {
 				return decimal128.Num{}, false, false
 			}
-			if b, ok2 = scaleInt64(b, up2); !ok2 {
+			if b, ok2 = scale2.scale(b); !ok2 {
 				return decimal128.Num{}, false, false
 			}
 			var v int64
@@ -138,6 +139,25 @@ func scaleInt64(v int64, k int) (int64, bool) {
 		return 0, false
 	}
 	return v * p, true
+}
+
+// int64Scaler multiplies by 10^k with the overflow bounds computed once, not per row (the two
+// divisions per row were 9% of a Q1 expression's time).
+type int64Scaler struct{ factor, lo, hi int64 }
+
+func newInt64Scaler(k int) int64Scaler {
+	p := int64(pow10u64[k])
+	return int64Scaler{factor: p, lo: math.MinInt64 / p, hi: math.MaxInt64 / p}
+}
+
+func (s int64Scaler) scale(v int64) (int64, bool) {
+	if s.factor == 1 {
+		return v, true
+	}
+	if v > s.hi || v < s.lo {
+		return 0, false
+	}
+	return v * s.factor, true
 }
 
 // roundHalfUpInt64 divides v by 10^k (1 <= k <= 18) rounding half away from zero.
