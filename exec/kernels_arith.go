@@ -315,11 +315,27 @@ func bitwiseNot[T signedInteger](ec *EvalContext, t arrow.DataType, a arrow.Arra
 // otherwise; a zero divisor raises DIVIDE_BY_ZERO (null in legacy/try).
 func decimalArithmeticKernel(op string, mode logical.EvalMode) Kernel {
 	return func(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
-		arrays, err := argArrays(ec, call, args, length)
-		if err != nil {
-			return nil, err
-		}
+		// A valid scalar operand (a literal: 1 - l_discount) stays one value read with stride 0
+		// instead of being broadcast to a full array per batch.
+		arrays := make([]arrow.Array, 2)
+		strides := []int{1, 1}
+		var full []arrow.Array // the operands that carry a validity bitmap of n rows
 		defer releaseArrays(arrays)
+		for i, d := range args[:2] {
+			n := length
+			if sd, ok := d.(*compute.ScalarDatum); ok && sd.Value.IsValid() {
+				n, strides[i] = 1, 0
+			}
+			a, err := DatumToArray(ec, d, n, call.Args[i].DataType())
+			if err != nil {
+				return nil, err
+			}
+			arrays[i] = a
+			if strides[i] == 1 {
+				full = append(full, a)
+			}
+		}
+		ls, rs := strides[0], strides[1]
 		l, ok1 := arrays[0].(*array.Decimal128)
 		r, ok2 := arrays[1].(*array.Decimal128)
 		result, ok3 := call.Type.(*arrow.Decimal128Type)
@@ -330,9 +346,10 @@ func decimalArithmeticKernel(op string, mode logical.EvalMode) Kernel {
 		s2 := int(r.DataType().(*arrow.Decimal128Type).Scale)
 		s := int(result.Scale)
 		limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(result.Precision)), nil)
-		n := l.Len()
+		n := int(length)
 		lv, rv := values[decimal128.Num](l), values[decimal128.Num](r)
-		validity := newValidity(ec.Task.Allocator, n, l, r)
+		validity := newValidity(ec.Task.Allocator, n, full...)
+		allValid := validity.nulls == 0
 		buf, out := newFixedBuffer[decimal128.Num](ec.Task.Allocator, n)
 		fail := func(e error) (compute.Datum, error) {
 			validity.release()
@@ -350,11 +367,12 @@ func decimalArithmeticKernel(op string, mode logical.EvalMode) Kernel {
 		fast := newDecimalFastOp(op, s1, s2, s, int(result.Precision))
 		var v, a, b big.Int
 		for i := 0; i < n; i++ {
-			if !validity.valid(i) {
+			if !allValid && !validity.valid(i) {
 				continue
 			}
+			x, y := lv[i*ls], rv[i*rs]
 			if fast != nil {
-				if r, handled, overflow := fast(lv[i], rv[i]); handled {
+				if r, handled, overflow := fast(x, y); handled {
 					if !overflow {
 						out[i] = r
 					} else if e := outOfRange(i); e != nil {
@@ -363,8 +381,8 @@ func decimalArithmeticKernel(op string, mode logical.EvalMode) Kernel {
 					continue
 				}
 			}
-			a.Set(lv[i].BigInt())
-			b.Set(rv[i].BigInt())
+			a.Set(x.BigInt())
+			b.Set(y.BigInt())
 			switch op {
 			case "add", "subtract", "mod":
 				common := max(s1, s2)
