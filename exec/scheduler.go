@@ -165,6 +165,13 @@ func (s *Scheduler) runStage(ctx context.Context, st *physical.Stage, task TaskF
 		if err != nil {
 			return err
 		}
+		// Partitioners may share state built once per stage (a range partitioner's sampled
+		// bounds); runStage waits for every task before returning, so freeing it here is safe.
+		defer func() {
+			if r, ok := makePartitioner(0).(stageResources); ok {
+				r.ReleaseStageResources()
+			}
+		}()
 		out := newShuffleOutput(st.Root.Schema(), st.Output.Partitioning.OutputPartitions(), st.NumTasks())
 		s.mu.Lock()
 		s.outputs = append(s.outputs, out)

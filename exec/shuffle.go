@@ -30,6 +30,12 @@ type Partitioner interface {
 	Partition(ec *EvalContext, b arrow.RecordBatch, out []int32) error
 }
 
+// stageResources is implemented by partitioners whose instances share state built once per stage;
+// the scheduler calls ReleaseStageResources once, after the stage's last task.
+type stageResources interface {
+	ReleaseStageResources()
+}
+
 // PartitionerFactory builds the partitioner of an exchange once per stage run, before its tasks
 // start (a range partitioner may sample the stage's input to choose bounds). partition is the
 // writing task's partition (round-robin uses it to stagger its start).

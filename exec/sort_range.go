@@ -40,12 +40,22 @@ func newRangePartitioner(ctx context.Context, tc *TaskContext, e *physical.Excha
 		}
 		bounds = b
 	}
-	return func(int) Partitioner { return &rangePartitioner{orders: orders, bounds: bounds} }, nil
+	owned := e.Partitioning.Bounds == nil
+	return func(int) Partitioner { return &rangePartitioner{orders: orders, bounds: bounds, ownsBounds: owned} }, nil
 }
 
 type rangePartitioner struct {
 	orders []*logical.SortOrder
 	bounds []arrow.Array // one array per order; row k is the upper bound of partition k
+	// ownsBounds is set when the bounds were sampled for this stage (not given by the plan).
+	ownsBounds bool
+}
+
+// ReleaseStageResources frees the sampled bounds every task of the stage shared.
+func (r *rangePartitioner) ReleaseStageResources() {
+	if r.ownsBounds {
+		releaseArrayList(r.bounds)
+	}
 }
 
 func (r *rangePartitioner) Partition(ec *EvalContext, b arrow.RecordBatch, out []int32) error {

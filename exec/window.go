@@ -641,7 +641,10 @@ func castArray(ec *EvalContext, a arrow.Array, to arrow.DataType) (arrow.Array, 
 	if !ec.Task.ANSI {
 		mode = logical.EvalLegacy
 	}
-	d, err := CastDatum(ec, compute.NewDatum(a), to, mode, int64(a.Len()))
+	// compute.NewDatum retains a; release that reference once the cast is done.
+	in := compute.NewDatum(a)
+	defer in.Release()
+	d, err := CastDatum(ec, in, to, mode, int64(a.Len()))
 	if err != nil {
 		return nil, err
 	}

@@ -23,9 +23,8 @@ import (
 // Flight SQL through real clients: Go's database/sql driver and the flightsql client, against
 // a real server with a token. Each connection is its own session (its bearer token names it).
 
-// startFlightSQLServer starts a server on a checked allocator. strict=false only logs leaks:
-// exec's sort leaks a compute kernel's 64-byte scratch per ORDER BY (an engine bug, reported).
-func startFlightSQLServer(t *testing.T, strict bool) (*flightserver.Server, memory.Allocator) {
+// startFlightSQLServer starts a server on a checked allocator that must be empty at the end.
+func startFlightSQLServer(t *testing.T) (*flightserver.Server, memory.Allocator) {
 	t.Setenv("QUIVER_WAREHOUSE_DIR", t.TempDir())
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	srv, err := flightserver.New(flightserver.Config{Addr: "127.0.0.1:0", Token: "secret", Allocator: mem, DefaultParallelism: 2})
@@ -36,17 +35,13 @@ func startFlightSQLServer(t *testing.T, strict bool) (*flightserver.Server, memo
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
-		if strict {
-			mem.AssertSize(t, 0)
-		} else if n := mem.CurrentAlloc(); n != 0 {
-			t.Logf("LEAK: %d bytes still allocated after the server stopped", n)
-		}
+		mem.AssertSize(t, 0)
 	})
 	return srv, mem
 }
 
 func TestFlightSQLDatabaseSQLDriver(t *testing.T) {
-	srv, _ := startFlightSQLServer(t, false)
+	srv, _ := startFlightSQLServer(t)
 	open := func(session string) *sql.DB {
 		db, err := sql.Open("flightsql", "flightsql://"+srv.Addr().String()+"?token=secret."+session)
 		require.NoError(t, err)
@@ -85,7 +80,7 @@ func TestFlightSQLDatabaseSQLDriver(t *testing.T) {
 }
 
 func TestFlightSQLClientMetadataAndErrors(t *testing.T) {
-	srv, _ := startFlightSQLServer(t, true)
+	srv, _ := startFlightSQLServer(t)
 	cl, err := flightsql.NewClient(srv.Addr().String(), nil, nil, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)
 	defer cl.Close()
