@@ -201,6 +201,13 @@ def same_answer(a: list[list], b: list[list]) -> str | None:
     return None
 
 
+def _speed(ratio: float | None) -> str:
+    """'2.4x faster' or '1.1x slower' for a PySpark-over-Quiver time ratio."""
+    if not ratio:
+        return "-"
+    return f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"
+
+
 # -- engines ---------------------------------------------------------------------------------------
 
 def time_runs(run, runs: int):
@@ -321,7 +328,7 @@ def main() -> None:
                 return rb["seconds"] / ra["seconds"]
             return None
         vs_spark, vs_duck = ratio("quiver", "pyspark"), ratio("quiver", "duckdb")
-        print(f"{q:6}" + "".join(cells) + f"  {('%.1fx faster' % vs_spark) if vs_spark else '-':>14}"
+        print(f"{q:6}" + "".join(cells) + f"  {_speed(vs_spark):>14}"
               f"  {('%.2fx' % (1 / vs_duck)) if vs_duck else '-':>13}  {' '.join(checks)}")
         summary[q] = {e: {k: v for k, v in results[e][q].items() if k != "rows"} for e in engines}
         summary[q]["answers"] = checks
