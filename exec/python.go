@@ -165,6 +165,33 @@ func (s *pythonStream) failure(err error) error {
 	return err
 }
 
+// nextBatch returns the worker's next non-empty result batch relabelled with schema (the
+// operator's declared output), or io.EOF once the worker has sent everything; at io.EOF the
+// stream is closed and *done is set. Release the batch.
+func (s *pythonStream) nextBatch(schema *arrow.Schema, done *bool) (arrow.RecordBatch, error) {
+	for {
+		b, err := s.task.ReadBatch()
+		if err != nil {
+			err = s.failure(err)
+			if errors.Is(err, io.EOF) {
+				*done = true
+				s.close()
+			}
+			return nil, err
+		}
+		if b.NumRows() == 0 {
+			b.Release()
+			continue
+		}
+		if schema == nil {
+			return b, nil
+		}
+		out := array.NewRecordBatch(schema, b.Columns(), b.NumRows())
+		b.Release()
+		return out, nil
+	}
+}
+
 func (s *pythonStream) close() {
 	if s == nil || s.task == nil {
 		return
@@ -562,24 +589,7 @@ func (m *mapInPython) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 		m.stream = s
 	}
-	for {
-		b, err := m.stream.task.ReadBatch()
-		if err != nil {
-			err = m.stream.failure(err)
-			if errors.Is(err, io.EOF) {
-				m.done = true
-				m.stream.close()
-			}
-			return nil, err
-		}
-		if b.NumRows() == 0 {
-			b.Release()
-			continue
-		}
-		out := array.NewRecordBatch(m.node.OutSchema, b.Columns(), b.NumRows())
-		b.Release()
-		return out, nil
-	}
+	return m.stream.nextBatch(m.node.OutSchema, &m.done)
 }
 
 func (m *mapInPython) Close() error {

@@ -358,46 +358,33 @@ func (g *groupedPython) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			return nil, io.EOF
 		}
 	}
-	for {
-		b, err := g.stream.task.ReadBatch()
-		if err != nil {
-			err = g.stream.failure(err)
-			if errors.Is(err, io.EOF) {
-				g.done = true
-				g.stream.close()
-			}
-			return nil, err
-		}
-		if b.NumRows() == 0 {
-			b.Release()
-			continue
-		}
-		if g.node.Function != nil {
-			out := array.NewRecordBatch(g.node.OutSchema, b.Columns(), b.NumRows())
-			b.Release()
-			return out, nil
-		}
-		n := b.NumRows()
-		if g.groupCursor+n > int64(len(g.keysAtStarts)) && len(g.keysAtStarts) > 0 && g.groupCursor+n > int64(g.keysAtStarts[0].Len()) {
-			b.Release()
-			return nil, errkind.Internal("the Python worker returned more aggregate rows than there are groups")
-		}
-		cols := make([]arrow.Array, 0, len(g.node.OutSchema.Fields()))
-		for _, k := range g.keysAtStarts {
-			cols = append(cols, array.NewSlice(k, g.groupCursor, g.groupCursor+n))
-		}
-		for _, c := range b.Columns() {
-			c.Retain()
-			cols = append(cols, c)
-		}
-		out := array.NewRecordBatch(g.node.OutSchema, cols, n)
-		for _, c := range cols {
-			c.Release()
-		}
-		b.Release()
-		g.groupCursor += n
-		return out, nil
+	if g.node.Function != nil {
+		return g.stream.nextBatch(g.node.OutSchema, &g.done)
 	}
+	b, err := g.stream.nextBatch(nil, &g.done)
+	if err != nil {
+		return nil, err
+	}
+	n := b.NumRows()
+	if g.groupCursor+n > int64(len(g.keysAtStarts)) && len(g.keysAtStarts) > 0 && g.groupCursor+n > int64(g.keysAtStarts[0].Len()) {
+		b.Release()
+		return nil, errkind.Internal("the Python worker returned more aggregate rows than there are groups")
+	}
+	cols := make([]arrow.Array, 0, len(g.node.OutSchema.Fields()))
+	for _, k := range g.keysAtStarts {
+		cols = append(cols, array.NewSlice(k, g.groupCursor, g.groupCursor+n))
+	}
+	for _, c := range b.Columns() {
+		c.Retain()
+		cols = append(cols, c)
+	}
+	out := array.NewRecordBatch(g.node.OutSchema, cols, n)
+	for _, c := range cols {
+		c.Release()
+	}
+	b.Release()
+	g.groupCursor += n
+	return out, nil
 }
 
 func (g *groupedPython) Close() error {
@@ -627,24 +614,7 @@ func (c *coGroupedPython) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			return nil, io.EOF
 		}
 	}
-	for {
-		b, err := c.stream.task.ReadBatch()
-		if err != nil {
-			err = c.stream.failure(err)
-			if errors.Is(err, io.EOF) {
-				c.done = true
-				c.stream.close()
-			}
-			return nil, err
-		}
-		if b.NumRows() == 0 {
-			b.Release()
-			continue
-		}
-		out := array.NewRecordBatch(c.node.OutSchema, b.Columns(), b.NumRows())
-		b.Release()
-		return out, nil
-	}
+	return c.stream.nextBatch(c.node.OutSchema, &c.done)
 }
 
 func (c *coGroupedPython) Close() error {
