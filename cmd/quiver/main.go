@@ -60,6 +60,7 @@ func serve(args []string) int {
 	memoryLimit := fs.String("memory-limit", envOr("QUIVER_MEMORY_LIMIT", "0"), "bytes operators may hold before spilling to disk, e.g. 4GiB, 512MB (0: unlimited)")
 	spillDir := fs.String("spill-dir", envOr("QUIVER_SPILL_DIR", ""), "directory for spill files (default: the system temp directory)")
 	exitWithParent := fs.Bool("exit-with-parent", false, "exit when the parent process (the Python client of a local session) dies")
+	pprofAddr := fs.String("pprof-addr", envOr("QUIVER_PPROF_ADDR", ""), "serve Go's profiling endpoints (/debug/pprof/) on this loopback host:port, e.g. 127.0.0.1:6060 (default: off)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -113,6 +114,12 @@ func serve(args []string) int {
 	}
 	if *exitWithParent {
 		go watchParent(ctx, stop, logger)
+	}
+	if *pprofAddr != "" {
+		if err := servePprof(*pprofAddr, logger); err != nil {
+			fmt.Fprintf(os.Stderr, "quiver: --pprof-addr: %v\n", err)
+			return 2
+		}
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
