@@ -41,10 +41,8 @@ func aggregateRelation(c *Converter, rel *pb.Relation) (logical.Plan, error) {
 		return c.Aggregate(input, grouping, aggregates)
 	case pb.Aggregate_GROUP_TYPE_PIVOT:
 		return c.pivot(input, grouping, aggregates, agg.Pivot)
-	case pb.Aggregate_GROUP_TYPE_ROLLUP:
-		return nil, errkind.NotImplemented("rollup() is not supported yet; group by each level and union the results")
-	case pb.Aggregate_GROUP_TYPE_CUBE:
-		return nil, errkind.NotImplemented("cube() is not supported yet; group by each combination and union the results")
+	case pb.Aggregate_GROUP_TYPE_ROLLUP, pb.Aggregate_GROUP_TYPE_CUBE, pb.Aggregate_GROUP_TYPE_GROUPING_SETS:
+		return c.groupingSetsRelation(input, agg.GroupType, grouping, aggregates, agg.GroupingSets)
 	}
 	return nil, errkind.Invalid("malformed plan: unknown aggregate group type %v", agg.GroupType)
 }
@@ -72,6 +70,9 @@ func (c *Converter) Aggregate(input logical.Plan, grouping, aggregates []logical
 }
 
 func (c *Converter) newAggregate(input logical.Plan, grouping []logical.Expr, outputs []logical.Named) (logical.Plan, error) {
+	if err := RejectGroupingCalls(outputs); err != nil {
+		return nil, err
+	}
 	for _, out := range outputs {
 		if err := checkAggregateOutput(out, grouping); err != nil {
 			return nil, err

@@ -141,11 +141,12 @@ func (SetOperation_SetOpType) EnumDescriptor() ([]byte, []int) {
 type Aggregate_GroupType int32
 
 const (
-	Aggregate_GROUP_TYPE_UNSPECIFIED Aggregate_GroupType = 0
-	Aggregate_GROUP_TYPE_GROUPBY     Aggregate_GroupType = 1
-	Aggregate_GROUP_TYPE_ROLLUP      Aggregate_GroupType = 2
-	Aggregate_GROUP_TYPE_CUBE        Aggregate_GroupType = 3
-	Aggregate_GROUP_TYPE_PIVOT       Aggregate_GroupType = 4
+	Aggregate_GROUP_TYPE_UNSPECIFIED   Aggregate_GroupType = 0
+	Aggregate_GROUP_TYPE_GROUPBY       Aggregate_GroupType = 1
+	Aggregate_GROUP_TYPE_ROLLUP        Aggregate_GroupType = 2
+	Aggregate_GROUP_TYPE_CUBE          Aggregate_GroupType = 3
+	Aggregate_GROUP_TYPE_PIVOT         Aggregate_GroupType = 4
+	Aggregate_GROUP_TYPE_GROUPING_SETS Aggregate_GroupType = 5
 )
 
 // Enum value maps for Aggregate_GroupType.
@@ -156,13 +157,15 @@ var (
 		2: "GROUP_TYPE_ROLLUP",
 		3: "GROUP_TYPE_CUBE",
 		4: "GROUP_TYPE_PIVOT",
+		5: "GROUP_TYPE_GROUPING_SETS",
 	}
 	Aggregate_GroupType_value = map[string]int32{
-		"GROUP_TYPE_UNSPECIFIED": 0,
-		"GROUP_TYPE_GROUPBY":     1,
-		"GROUP_TYPE_ROLLUP":      2,
-		"GROUP_TYPE_CUBE":        3,
-		"GROUP_TYPE_PIVOT":       4,
+		"GROUP_TYPE_UNSPECIFIED":   0,
+		"GROUP_TYPE_GROUPBY":       1,
+		"GROUP_TYPE_ROLLUP":        2,
+		"GROUP_TYPE_CUBE":          3,
+		"GROUP_TYPE_PIVOT":         4,
+		"GROUP_TYPE_GROUPING_SETS": 5,
 	}
 )
 
@@ -1439,7 +1442,10 @@ type Aggregate struct {
 	// (Required) Aggregate expressions.
 	AggregateExpressions []*Expression `protobuf:"bytes,4,rep,name=aggregate_expressions,json=aggregateExpressions,proto3" json:"aggregate_expressions,omitempty"`
 	// (Optional) Pivot, with group_type PIVOT.
-	Pivot         *Aggregate_Pivot `protobuf:"bytes,5,opt,name=pivot,proto3" json:"pivot,omitempty"`
+	Pivot *Aggregate_Pivot `protobuf:"bytes,5,opt,name=pivot,proto3" json:"pivot,omitempty"`
+	// (Optional) The grouping sets, with group_type GROUPING_SETS; each lists some of the grouping
+	// expressions (by value).
+	GroupingSets  []*Aggregate_GroupingSets `protobuf:"bytes,6,rep,name=grouping_sets,json=groupingSets,proto3" json:"grouping_sets,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1505,6 +1511,13 @@ func (x *Aggregate) GetAggregateExpressions() []*Expression {
 func (x *Aggregate) GetPivot() *Aggregate_Pivot {
 	if x != nil {
 		return x.Pivot
+	}
+	return nil
+}
+
+func (x *Aggregate) GetGroupingSets() []*Aggregate_GroupingSets {
+	if x != nil {
+		return x.GroupingSets
 	}
 	return nil
 }
@@ -2897,6 +2910,51 @@ func (x *Read_DataSource) GetPaths() []string {
 	return nil
 }
 
+type Aggregate_GroupingSets struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// (Required) The expressions of one grouping set; empty for the grand total.
+	GroupingSet   []*Expression `protobuf:"bytes,1,rep,name=grouping_set,json=groupingSet,proto3" json:"grouping_set,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Aggregate_GroupingSets) Reset() {
+	*x = Aggregate_GroupingSets{}
+	mi := &file_quiver_v1_relations_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Aggregate_GroupingSets) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Aggregate_GroupingSets) ProtoMessage() {}
+
+func (x *Aggregate_GroupingSets) ProtoReflect() protoreflect.Message {
+	mi := &file_quiver_v1_relations_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Aggregate_GroupingSets.ProtoReflect.Descriptor instead.
+func (*Aggregate_GroupingSets) Descriptor() ([]byte, []int) {
+	return file_quiver_v1_relations_proto_rawDescGZIP(), []int{12, 0}
+}
+
+func (x *Aggregate_GroupingSets) GetGroupingSet() []*Expression {
+	if x != nil {
+		return x.GroupingSet
+	}
+	return nil
+}
+
 type Aggregate_Pivot struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// (Required) The pivot column.
@@ -2909,7 +2967,7 @@ type Aggregate_Pivot struct {
 
 func (x *Aggregate_Pivot) Reset() {
 	*x = Aggregate_Pivot{}
-	mi := &file_quiver_v1_relations_proto_msgTypes[36]
+	mi := &file_quiver_v1_relations_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2921,7 +2979,7 @@ func (x *Aggregate_Pivot) String() string {
 func (*Aggregate_Pivot) ProtoMessage() {}
 
 func (x *Aggregate_Pivot) ProtoReflect() protoreflect.Message {
-	mi := &file_quiver_v1_relations_proto_msgTypes[36]
+	mi := &file_quiver_v1_relations_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2934,7 +2992,7 @@ func (x *Aggregate_Pivot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Aggregate_Pivot.ProtoReflect.Descriptor instead.
 func (*Aggregate_Pivot) Descriptor() ([]byte, []int) {
-	return file_quiver_v1_relations_proto_rawDescGZIP(), []int{12, 0}
+	return file_quiver_v1_relations_proto_rawDescGZIP(), []int{12, 1}
 }
 
 func (x *Aggregate_Pivot) GetCol() *Expression {
@@ -2963,7 +3021,7 @@ type WithColumnsRenamed_Rename struct {
 
 func (x *WithColumnsRenamed_Rename) Reset() {
 	*x = WithColumnsRenamed_Rename{}
-	mi := &file_quiver_v1_relations_proto_msgTypes[38]
+	mi := &file_quiver_v1_relations_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2975,7 +3033,7 @@ func (x *WithColumnsRenamed_Rename) String() string {
 func (*WithColumnsRenamed_Rename) ProtoMessage() {}
 
 func (x *WithColumnsRenamed_Rename) ProtoReflect() protoreflect.Message {
-	mi := &file_quiver_v1_relations_proto_msgTypes[38]
+	mi := &file_quiver_v1_relations_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3127,23 +3185,27 @@ const file_quiver_v1_relations_proto_rawDesc = "" +
 	"\x06offset\x18\x02 \x01(\x05R\x06offset\"G\n" +
 	"\x04Tail\x12)\n" +
 	"\x05input\x18\x01 \x01(\v2\x13.quiver.v1.RelationR\x05input\x12\x14\n" +
-	"\x05limit\x18\x02 \x01(\x05R\x05limit\"\xaa\x04\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\"\xda\x05\n" +
 	"\tAggregate\x12)\n" +
 	"\x05input\x18\x01 \x01(\v2\x13.quiver.v1.RelationR\x05input\x12=\n" +
 	"\n" +
 	"group_type\x18\x02 \x01(\x0e2\x1e.quiver.v1.Aggregate.GroupTypeR\tgroupType\x12H\n" +
 	"\x14grouping_expressions\x18\x03 \x03(\v2\x15.quiver.v1.ExpressionR\x13groupingExpressions\x12J\n" +
 	"\x15aggregate_expressions\x18\x04 \x03(\v2\x15.quiver.v1.ExpressionR\x14aggregateExpressions\x120\n" +
-	"\x05pivot\x18\x05 \x01(\v2\x1a.quiver.v1.Aggregate.PivotR\x05pivot\x1ag\n" +
+	"\x05pivot\x18\x05 \x01(\v2\x1a.quiver.v1.Aggregate.PivotR\x05pivot\x12F\n" +
+	"\rgrouping_sets\x18\x06 \x03(\v2!.quiver.v1.Aggregate.GroupingSetsR\fgroupingSets\x1aH\n" +
+	"\fGroupingSets\x128\n" +
+	"\fgrouping_set\x18\x01 \x03(\v2\x15.quiver.v1.ExpressionR\vgroupingSet\x1ag\n" +
 	"\x05Pivot\x12'\n" +
 	"\x03col\x18\x01 \x01(\v2\x15.quiver.v1.ExpressionR\x03col\x125\n" +
-	"\x06values\x18\x02 \x03(\v2\x1d.quiver.v1.Expression.LiteralR\x06values\"\x81\x01\n" +
+	"\x06values\x18\x02 \x03(\v2\x1d.quiver.v1.Expression.LiteralR\x06values\"\x9f\x01\n" +
 	"\tGroupType\x12\x1a\n" +
 	"\x16GROUP_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12GROUP_TYPE_GROUPBY\x10\x01\x12\x15\n" +
 	"\x11GROUP_TYPE_ROLLUP\x10\x02\x12\x13\n" +
 	"\x0fGROUP_TYPE_CUBE\x10\x03\x12\x14\n" +
-	"\x10GROUP_TYPE_PIVOT\x10\x04\"\xdb\x01\n" +
+	"\x10GROUP_TYPE_PIVOT\x10\x04\x12\x1c\n" +
+	"\x18GROUP_TYPE_GROUPING_SETS\x10\x05\"\xdb\x01\n" +
 	"\x03SQL\x12\x14\n" +
 	"\x05query\x18\x01 \x01(\tR\x05query\x12,\n" +
 	"\x04args\x18\x02 \x03(\v2\x18.quiver.v1.SQL.ArgsEntryR\x04args\x128\n" +
@@ -3261,7 +3323,7 @@ func file_quiver_v1_relations_proto_rawDescGZIP() []byte {
 }
 
 var file_quiver_v1_relations_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_quiver_v1_relations_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_quiver_v1_relations_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_quiver_v1_relations_proto_goTypes = []any{
 	(Join_JoinType)(0),                      // 0: quiver.v1.Join.JoinType
 	(SetOperation_SetOpType)(0),             // 1: quiver.v1.SetOperation.SetOpType
@@ -3302,16 +3364,17 @@ var file_quiver_v1_relations_proto_goTypes = []any{
 	(*Read_NamedTable)(nil),                 // 36: quiver.v1.Read.NamedTable
 	(*Read_DataSource)(nil),                 // 37: quiver.v1.Read.DataSource
 	nil,                                     // 38: quiver.v1.Read.DataSource.OptionsEntry
-	(*Aggregate_Pivot)(nil),                 // 39: quiver.v1.Aggregate.Pivot
-	nil,                                     // 40: quiver.v1.SQL.ArgsEntry
-	(*WithColumnsRenamed_Rename)(nil),       // 41: quiver.v1.WithColumnsRenamed.Rename
-	(*anypb.Any)(nil),                       // 42: google.protobuf.Any
-	(*Expression)(nil),                      // 43: quiver.v1.Expression
-	(*Expression_SortOrder)(nil),            // 44: quiver.v1.Expression.SortOrder
-	(*Expression_Literal)(nil),              // 45: quiver.v1.Expression.Literal
-	(*Expression_Alias)(nil),                // 46: quiver.v1.Expression.Alias
-	(*CommonInlineUserDefinedFunction)(nil), // 47: quiver.v1.CommonInlineUserDefinedFunction
-	(*Schema)(nil),                          // 48: quiver.v1.Schema
+	(*Aggregate_GroupingSets)(nil),          // 39: quiver.v1.Aggregate.GroupingSets
+	(*Aggregate_Pivot)(nil),                 // 40: quiver.v1.Aggregate.Pivot
+	nil,                                     // 41: quiver.v1.SQL.ArgsEntry
+	(*WithColumnsRenamed_Rename)(nil),       // 42: quiver.v1.WithColumnsRenamed.Rename
+	(*anypb.Any)(nil),                       // 43: google.protobuf.Any
+	(*Expression)(nil),                      // 44: quiver.v1.Expression
+	(*Expression_SortOrder)(nil),            // 45: quiver.v1.Expression.SortOrder
+	(*Expression_Literal)(nil),              // 46: quiver.v1.Expression.Literal
+	(*Expression_Alias)(nil),                // 47: quiver.v1.Expression.Alias
+	(*CommonInlineUserDefinedFunction)(nil), // 48: quiver.v1.CommonInlineUserDefinedFunction
+	(*Schema)(nil),                          // 49: quiver.v1.Schema
 }
 var file_quiver_v1_relations_proto_depIdxs = []int32{
 	4,  // 0: quiver.v1.Plan.root:type_name -> quiver.v1.Relation
@@ -3346,74 +3409,76 @@ var file_quiver_v1_relations_proto_depIdxs = []int32{
 	34, // 29: quiver.v1.Relation.hint:type_name -> quiver.v1.Hint
 	35, // 30: quiver.v1.Relation.unpivot:type_name -> quiver.v1.Unpivot
 	14, // 31: quiver.v1.Relation.tail:type_name -> quiver.v1.Tail
-	42, // 32: quiver.v1.Relation.extension:type_name -> google.protobuf.Any
+	43, // 32: quiver.v1.Relation.extension:type_name -> google.protobuf.Any
 	36, // 33: quiver.v1.Read.named_table:type_name -> quiver.v1.Read.NamedTable
 	37, // 34: quiver.v1.Read.data_source:type_name -> quiver.v1.Read.DataSource
 	4,  // 35: quiver.v1.Project.input:type_name -> quiver.v1.Relation
-	43, // 36: quiver.v1.Project.expressions:type_name -> quiver.v1.Expression
+	44, // 36: quiver.v1.Project.expressions:type_name -> quiver.v1.Expression
 	4,  // 37: quiver.v1.Filter.input:type_name -> quiver.v1.Relation
-	43, // 38: quiver.v1.Filter.condition:type_name -> quiver.v1.Expression
+	44, // 38: quiver.v1.Filter.condition:type_name -> quiver.v1.Expression
 	4,  // 39: quiver.v1.Join.left:type_name -> quiver.v1.Relation
 	4,  // 40: quiver.v1.Join.right:type_name -> quiver.v1.Relation
-	43, // 41: quiver.v1.Join.join_condition:type_name -> quiver.v1.Expression
+	44, // 41: quiver.v1.Join.join_condition:type_name -> quiver.v1.Expression
 	0,  // 42: quiver.v1.Join.join_type:type_name -> quiver.v1.Join.JoinType
 	4,  // 43: quiver.v1.SetOperation.left_input:type_name -> quiver.v1.Relation
 	4,  // 44: quiver.v1.SetOperation.right_input:type_name -> quiver.v1.Relation
 	1,  // 45: quiver.v1.SetOperation.set_op_type:type_name -> quiver.v1.SetOperation.SetOpType
 	4,  // 46: quiver.v1.Sort.input:type_name -> quiver.v1.Relation
-	44, // 47: quiver.v1.Sort.order:type_name -> quiver.v1.Expression.SortOrder
+	45, // 47: quiver.v1.Sort.order:type_name -> quiver.v1.Expression.SortOrder
 	4,  // 48: quiver.v1.Limit.input:type_name -> quiver.v1.Relation
 	4,  // 49: quiver.v1.Offset.input:type_name -> quiver.v1.Relation
 	4,  // 50: quiver.v1.Tail.input:type_name -> quiver.v1.Relation
 	4,  // 51: quiver.v1.Aggregate.input:type_name -> quiver.v1.Relation
 	2,  // 52: quiver.v1.Aggregate.group_type:type_name -> quiver.v1.Aggregate.GroupType
-	43, // 53: quiver.v1.Aggregate.grouping_expressions:type_name -> quiver.v1.Expression
-	43, // 54: quiver.v1.Aggregate.aggregate_expressions:type_name -> quiver.v1.Expression
-	39, // 55: quiver.v1.Aggregate.pivot:type_name -> quiver.v1.Aggregate.Pivot
-	40, // 56: quiver.v1.SQL.args:type_name -> quiver.v1.SQL.ArgsEntry
-	45, // 57: quiver.v1.SQL.pos_args:type_name -> quiver.v1.Expression.Literal
-	4,  // 58: quiver.v1.SubqueryAlias.input:type_name -> quiver.v1.Relation
-	4,  // 59: quiver.v1.Repartition.input:type_name -> quiver.v1.Relation
-	4,  // 60: quiver.v1.RepartitionByExpression.input:type_name -> quiver.v1.Relation
-	43, // 61: quiver.v1.RepartitionByExpression.partition_exprs:type_name -> quiver.v1.Expression
-	4,  // 62: quiver.v1.Deduplicate.input:type_name -> quiver.v1.Relation
-	4,  // 63: quiver.v1.Sample.input:type_name -> quiver.v1.Relation
-	4,  // 64: quiver.v1.WithColumns.input:type_name -> quiver.v1.Relation
-	46, // 65: quiver.v1.WithColumns.aliases:type_name -> quiver.v1.Expression.Alias
-	4,  // 66: quiver.v1.WithColumnsRenamed.input:type_name -> quiver.v1.Relation
-	41, // 67: quiver.v1.WithColumnsRenamed.renames:type_name -> quiver.v1.WithColumnsRenamed.Rename
-	4,  // 68: quiver.v1.Drop.input:type_name -> quiver.v1.Relation
-	43, // 69: quiver.v1.Drop.columns:type_name -> quiver.v1.Expression
-	4,  // 70: quiver.v1.ToDF.input:type_name -> quiver.v1.Relation
-	4,  // 71: quiver.v1.NAFill.input:type_name -> quiver.v1.Relation
-	45, // 72: quiver.v1.NAFill.values:type_name -> quiver.v1.Expression.Literal
-	4,  // 73: quiver.v1.NADrop.input:type_name -> quiver.v1.Relation
-	4,  // 74: quiver.v1.Describe.input:type_name -> quiver.v1.Relation
-	4,  // 75: quiver.v1.MapPartitions.input:type_name -> quiver.v1.Relation
-	47, // 76: quiver.v1.MapPartitions.func:type_name -> quiver.v1.CommonInlineUserDefinedFunction
-	4,  // 77: quiver.v1.GroupMap.input:type_name -> quiver.v1.Relation
-	43, // 78: quiver.v1.GroupMap.grouping_expressions:type_name -> quiver.v1.Expression
-	47, // 79: quiver.v1.GroupMap.func:type_name -> quiver.v1.CommonInlineUserDefinedFunction
-	4,  // 80: quiver.v1.CoGroupMap.input:type_name -> quiver.v1.Relation
-	43, // 81: quiver.v1.CoGroupMap.input_grouping_expressions:type_name -> quiver.v1.Expression
-	4,  // 82: quiver.v1.CoGroupMap.other:type_name -> quiver.v1.Relation
-	43, // 83: quiver.v1.CoGroupMap.other_grouping_expressions:type_name -> quiver.v1.Expression
-	47, // 84: quiver.v1.CoGroupMap.func:type_name -> quiver.v1.CommonInlineUserDefinedFunction
-	4,  // 85: quiver.v1.Hint.input:type_name -> quiver.v1.Relation
-	43, // 86: quiver.v1.Hint.parameters:type_name -> quiver.v1.Expression
-	4,  // 87: quiver.v1.Unpivot.input:type_name -> quiver.v1.Relation
-	43, // 88: quiver.v1.Unpivot.ids:type_name -> quiver.v1.Expression
-	43, // 89: quiver.v1.Unpivot.values:type_name -> quiver.v1.Expression
-	48, // 90: quiver.v1.Read.DataSource.schema:type_name -> quiver.v1.Schema
-	38, // 91: quiver.v1.Read.DataSource.options:type_name -> quiver.v1.Read.DataSource.OptionsEntry
-	43, // 92: quiver.v1.Aggregate.Pivot.col:type_name -> quiver.v1.Expression
-	45, // 93: quiver.v1.Aggregate.Pivot.values:type_name -> quiver.v1.Expression.Literal
-	45, // 94: quiver.v1.SQL.ArgsEntry.value:type_name -> quiver.v1.Expression.Literal
-	95, // [95:95] is the sub-list for method output_type
-	95, // [95:95] is the sub-list for method input_type
-	95, // [95:95] is the sub-list for extension type_name
-	95, // [95:95] is the sub-list for extension extendee
-	0,  // [0:95] is the sub-list for field type_name
+	44, // 53: quiver.v1.Aggregate.grouping_expressions:type_name -> quiver.v1.Expression
+	44, // 54: quiver.v1.Aggregate.aggregate_expressions:type_name -> quiver.v1.Expression
+	40, // 55: quiver.v1.Aggregate.pivot:type_name -> quiver.v1.Aggregate.Pivot
+	39, // 56: quiver.v1.Aggregate.grouping_sets:type_name -> quiver.v1.Aggregate.GroupingSets
+	41, // 57: quiver.v1.SQL.args:type_name -> quiver.v1.SQL.ArgsEntry
+	46, // 58: quiver.v1.SQL.pos_args:type_name -> quiver.v1.Expression.Literal
+	4,  // 59: quiver.v1.SubqueryAlias.input:type_name -> quiver.v1.Relation
+	4,  // 60: quiver.v1.Repartition.input:type_name -> quiver.v1.Relation
+	4,  // 61: quiver.v1.RepartitionByExpression.input:type_name -> quiver.v1.Relation
+	44, // 62: quiver.v1.RepartitionByExpression.partition_exprs:type_name -> quiver.v1.Expression
+	4,  // 63: quiver.v1.Deduplicate.input:type_name -> quiver.v1.Relation
+	4,  // 64: quiver.v1.Sample.input:type_name -> quiver.v1.Relation
+	4,  // 65: quiver.v1.WithColumns.input:type_name -> quiver.v1.Relation
+	47, // 66: quiver.v1.WithColumns.aliases:type_name -> quiver.v1.Expression.Alias
+	4,  // 67: quiver.v1.WithColumnsRenamed.input:type_name -> quiver.v1.Relation
+	42, // 68: quiver.v1.WithColumnsRenamed.renames:type_name -> quiver.v1.WithColumnsRenamed.Rename
+	4,  // 69: quiver.v1.Drop.input:type_name -> quiver.v1.Relation
+	44, // 70: quiver.v1.Drop.columns:type_name -> quiver.v1.Expression
+	4,  // 71: quiver.v1.ToDF.input:type_name -> quiver.v1.Relation
+	4,  // 72: quiver.v1.NAFill.input:type_name -> quiver.v1.Relation
+	46, // 73: quiver.v1.NAFill.values:type_name -> quiver.v1.Expression.Literal
+	4,  // 74: quiver.v1.NADrop.input:type_name -> quiver.v1.Relation
+	4,  // 75: quiver.v1.Describe.input:type_name -> quiver.v1.Relation
+	4,  // 76: quiver.v1.MapPartitions.input:type_name -> quiver.v1.Relation
+	48, // 77: quiver.v1.MapPartitions.func:type_name -> quiver.v1.CommonInlineUserDefinedFunction
+	4,  // 78: quiver.v1.GroupMap.input:type_name -> quiver.v1.Relation
+	44, // 79: quiver.v1.GroupMap.grouping_expressions:type_name -> quiver.v1.Expression
+	48, // 80: quiver.v1.GroupMap.func:type_name -> quiver.v1.CommonInlineUserDefinedFunction
+	4,  // 81: quiver.v1.CoGroupMap.input:type_name -> quiver.v1.Relation
+	44, // 82: quiver.v1.CoGroupMap.input_grouping_expressions:type_name -> quiver.v1.Expression
+	4,  // 83: quiver.v1.CoGroupMap.other:type_name -> quiver.v1.Relation
+	44, // 84: quiver.v1.CoGroupMap.other_grouping_expressions:type_name -> quiver.v1.Expression
+	48, // 85: quiver.v1.CoGroupMap.func:type_name -> quiver.v1.CommonInlineUserDefinedFunction
+	4,  // 86: quiver.v1.Hint.input:type_name -> quiver.v1.Relation
+	44, // 87: quiver.v1.Hint.parameters:type_name -> quiver.v1.Expression
+	4,  // 88: quiver.v1.Unpivot.input:type_name -> quiver.v1.Relation
+	44, // 89: quiver.v1.Unpivot.ids:type_name -> quiver.v1.Expression
+	44, // 90: quiver.v1.Unpivot.values:type_name -> quiver.v1.Expression
+	49, // 91: quiver.v1.Read.DataSource.schema:type_name -> quiver.v1.Schema
+	38, // 92: quiver.v1.Read.DataSource.options:type_name -> quiver.v1.Read.DataSource.OptionsEntry
+	44, // 93: quiver.v1.Aggregate.GroupingSets.grouping_set:type_name -> quiver.v1.Expression
+	44, // 94: quiver.v1.Aggregate.Pivot.col:type_name -> quiver.v1.Expression
+	46, // 95: quiver.v1.Aggregate.Pivot.values:type_name -> quiver.v1.Expression.Literal
+	46, // 96: quiver.v1.SQL.ArgsEntry.value:type_name -> quiver.v1.Expression.Literal
+	97, // [97:97] is the sub-list for method output_type
+	97, // [97:97] is the sub-list for method input_type
+	97, // [97:97] is the sub-list for extension type_name
+	97, // [97:97] is the sub-list for extension extendee
+	0,  // [0:97] is the sub-list for field type_name
 }
 
 func init() { file_quiver_v1_relations_proto_init() }
@@ -3477,7 +3542,7 @@ func file_quiver_v1_relations_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_quiver_v1_relations_proto_rawDesc), len(file_quiver_v1_relations_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   39,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

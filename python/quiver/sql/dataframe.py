@@ -190,6 +190,31 @@ class DataFrame:
 
     groupby = groupBy
 
+    def rollup(self, *cols: Any) -> "GroupedData":
+        """Groups by the rollup of cols: (c1..cn), (c1..cn-1), ..., () with the others null."""
+        from quiver.sql.group import GroupedData, _as_columns
+
+        return GroupedData(self, _as_columns(cols), group_type="rollup")
+
+    def cube(self, *cols: Any) -> "GroupedData":
+        """Groups by every combination of cols, with the columns outside it null."""
+        from quiver.sql.group import GroupedData, _as_columns
+
+        return GroupedData(self, _as_columns(cols), group_type="cube")
+
+    def groupingSets(self, groupingSets: Any, *cols: Any) -> "GroupedData":
+        """Groups by each of the grouping sets; cols are the grouping columns shown in the output."""
+        from quiver.sql.group import GroupedData, _as_columns
+
+        if not isinstance(groupingSets, (list, tuple)):
+            raise TypeError(f"[NOT_LIST_OR_TUPLE] groupingSets should be a list or tuple of column lists, got {type(groupingSets).__name__}")
+        sets = []
+        for grouping_set in groupingSets:
+            if not isinstance(grouping_set, (list, tuple)):
+                raise TypeError(f"[NOT_LIST_OR_TUPLE] each grouping set should be a list or tuple of columns, got {type(grouping_set).__name__}")
+            sets.append(_as_columns(tuple(grouping_set)) if grouping_set else [])
+        return GroupedData(self, _as_columns(cols), group_type="grouping_sets", grouping_sets=sets)
+
     def agg(self, *exprs: Any) -> "DataFrame":
         """Aggregates the whole DataFrame: df.agg(F.max("x")) == df.groupBy().agg(F.max("x"))."""
         return self.groupBy().agg(*exprs)

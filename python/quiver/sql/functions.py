@@ -563,6 +563,17 @@ def collect_set(col: Any) -> Column:  # noqa: A002
     return _agg("collect_set", col)
 
 
+def grouping(col: Any) -> Column:  # noqa: A002
+    """1 when col is aggregated away (null because of rollup, cube or grouping sets), else 0."""
+    return _agg("grouping", col)
+
+
+def grouping_id(*cols: Any) -> Column:
+    """The grouping id: one bit per grouping column (all of them, in order), set when it is
+    aggregated away; cols, when given, must be the grouping columns."""
+    return Column._fn("grouping_id", *[to_column(c) if isinstance(c, str) else c for c in cols])
+
+
 def stddev(col: Any) -> Column:  # noqa: A002
     return _agg("stddev", col)
 

@@ -43,11 +43,15 @@ class GroupedData(PandasGroupedOpsMixin):
     """A DataFrame grouped by columns; agg(...) and the shortcuts below aggregate each group."""
 
     def __init__(self, df: "DataFrame", grouping: list[Column], pivot_col: Column | None = None,
-                 pivot_values: list | None = None):
+                 pivot_values: list | None = None, group_type: str = "groupby",
+                 grouping_sets: list[list[Column]] | None = None):
         self._df = df
         self._grouping = grouping
         self._pivot_col = pivot_col
         self._pivot_values = pivot_values
+        # group_type is "groupby", "rollup", "cube" or "grouping_sets" (with grouping_sets).
+        self._group_type = group_type
+        self._grouping_sets = grouping_sets
 
     def agg(self, *exprs: Any) -> "DataFrame":
         """Aggregates with Columns (F.sum("x")) or a dict {column: function name}."""
@@ -73,7 +77,15 @@ class GroupedData(PandasGroupedOpsMixin):
         a = rel.Aggregate(input=self._df._rel)
         a.grouping_expressions.extend(c._expr for c in self._grouping)
         a.aggregate_expressions.extend(c._expr for c in columns)
-        if self._pivot_col is None:
+        if self._group_type == "rollup":
+            a.group_type = rel.Aggregate.GROUP_TYPE_ROLLUP
+        elif self._group_type == "cube":
+            a.group_type = rel.Aggregate.GROUP_TYPE_CUBE
+        elif self._group_type == "grouping_sets":
+            a.group_type = rel.Aggregate.GROUP_TYPE_GROUPING_SETS
+            for grouping_set in self._grouping_sets or []:
+                a.grouping_sets.add().grouping_set.extend(c._expr for c in grouping_set)
+        elif self._pivot_col is None:
             a.group_type = rel.Aggregate.GROUP_TYPE_GROUPBY
         else:
             a.group_type = rel.Aggregate.GROUP_TYPE_PIVOT
@@ -118,6 +130,8 @@ class GroupedData(PandasGroupedOpsMixin):
         """One output column per pivot value (computed from the data, sorted, when not given)."""
         if self._pivot_col is not None:
             raise ValueError("[REPEATED_CLAUSE] pivot can be called only once on a grouped DataFrame")
+        if self._group_type != "groupby":
+            raise ValueError(f"[UNSUPPORTED_OPERATION] pivot is supported after groupBy only, not after {self._group_type}")
         column = to_column(pivot_col)
         if values is None:
             distinct = self._df.select(column).distinct().limit(_PIVOT_MAX_VALUES + 1).toArrow()

@@ -232,7 +232,7 @@ class Tail(_message.Message):
     def __init__(self, input: _Optional[_Union[Relation, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
 
 class Aggregate(_message.Message):
-    __slots__ = ("input", "group_type", "grouping_expressions", "aggregate_expressions", "pivot")
+    __slots__ = ("input", "group_type", "grouping_expressions", "aggregate_expressions", "pivot", "grouping_sets")
     class GroupType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         GROUP_TYPE_UNSPECIFIED: _ClassVar[Aggregate.GroupType]
@@ -240,11 +240,18 @@ class Aggregate(_message.Message):
         GROUP_TYPE_ROLLUP: _ClassVar[Aggregate.GroupType]
         GROUP_TYPE_CUBE: _ClassVar[Aggregate.GroupType]
         GROUP_TYPE_PIVOT: _ClassVar[Aggregate.GroupType]
+        GROUP_TYPE_GROUPING_SETS: _ClassVar[Aggregate.GroupType]
     GROUP_TYPE_UNSPECIFIED: Aggregate.GroupType
     GROUP_TYPE_GROUPBY: Aggregate.GroupType
     GROUP_TYPE_ROLLUP: Aggregate.GroupType
     GROUP_TYPE_CUBE: Aggregate.GroupType
     GROUP_TYPE_PIVOT: Aggregate.GroupType
+    GROUP_TYPE_GROUPING_SETS: Aggregate.GroupType
+    class GroupingSets(_message.Message):
+        __slots__ = ("grouping_set",)
+        GROUPING_SET_FIELD_NUMBER: _ClassVar[int]
+        grouping_set: _containers.RepeatedCompositeFieldContainer[_expressions_pb2.Expression]
+        def __init__(self, grouping_set: _Optional[_Iterable[_Union[_expressions_pb2.Expression, _Mapping]]] = ...) -> None: ...
     class Pivot(_message.Message):
         __slots__ = ("col", "values")
         COL_FIELD_NUMBER: _ClassVar[int]
@@ -257,12 +264,14 @@ class Aggregate(_message.Message):
     GROUPING_EXPRESSIONS_FIELD_NUMBER: _ClassVar[int]
     AGGREGATE_EXPRESSIONS_FIELD_NUMBER: _ClassVar[int]
     PIVOT_FIELD_NUMBER: _ClassVar[int]
+    GROUPING_SETS_FIELD_NUMBER: _ClassVar[int]
     input: Relation
     group_type: Aggregate.GroupType
     grouping_expressions: _containers.RepeatedCompositeFieldContainer[_expressions_pb2.Expression]
     aggregate_expressions: _containers.RepeatedCompositeFieldContainer[_expressions_pb2.Expression]
     pivot: Aggregate.Pivot
-    def __init__(self, input: _Optional[_Union[Relation, _Mapping]] = ..., group_type: _Optional[_Union[Aggregate.GroupType, str]] = ..., grouping_expressions: _Optional[_Iterable[_Union[_expressions_pb2.Expression, _Mapping]]] = ..., aggregate_expressions: _Optional[_Iterable[_Union[_expressions_pb2.Expression, _Mapping]]] = ..., pivot: _Optional[_Union[Aggregate.Pivot, _Mapping]] = ...) -> None: ...
+    grouping_sets: _containers.RepeatedCompositeFieldContainer[Aggregate.GroupingSets]
+    def __init__(self, input: _Optional[_Union[Relation, _Mapping]] = ..., group_type: _Optional[_Union[Aggregate.GroupType, str]] = ..., grouping_expressions: _Optional[_Iterable[_Union[_expressions_pb2.Expression, _Mapping]]] = ..., aggregate_expressions: _Optional[_Iterable[_Union[_expressions_pb2.Expression, _Mapping]]] = ..., pivot: _Optional[_Union[Aggregate.Pivot, _Mapping]] = ..., grouping_sets: _Optional[_Iterable[_Union[Aggregate.GroupingSets, _Mapping]]] = ...) -> None: ...
 
 class SQL(_message.Message):
     __slots__ = ("query", "args", "pos_args")
