@@ -139,6 +139,24 @@ func decimalResult(op string, l, r arrow.DataType) (arrow.DataType, bool) {
 	return &arrow.Decimal128Type{Precision: int32(p), Scale: int32(s)}, true
 }
 
+// widerDecimalType is Spark's DecimalPrecision.widerDecimalType: the narrowest decimal holding
+// both operands exactly, which comparisons and unions use. (Arithmetic's result type adds a digit
+// for the carry; comparing in that type would cast a decimal(15,2) column to decimal(16,2) on
+// every row of `l_quantity < 24`.) A float operand makes it double.
+func widerDecimalType(l, r arrow.DataType) (arrow.DataType, bool) {
+	if l.ID() == arrow.FLOAT32 || l.ID() == arrow.FLOAT64 || r.ID() == arrow.FLOAT32 || r.ID() == arrow.FLOAT64 {
+		return arrow.PrimitiveTypes.Float64, true
+	}
+	ld, lok := integerDecimal(l)
+	rd, rok := integerDecimal(r)
+	if !lok || !rok {
+		return nil, false
+	}
+	scale := max(ld.Scale, rd.Scale)
+	precision := min(max(ld.Precision-ld.Scale, rd.Precision-rd.Scale)+scale, 38)
+	return &arrow.Decimal128Type{Precision: precision, Scale: min(scale, 38)}, true
+}
+
 // adjustPrecisionScale is Spark's DecimalType.adjustPrecisionScale for MAX_PRECISION 38.
 func adjustPrecisionScale(p, s int) (int, int) {
 	const maxPrecision, minAdjustedScale = 38, 6
@@ -166,7 +184,7 @@ func ComparableType(l, r arrow.DataType) (arrow.DataType, bool) {
 		return t, true
 	}
 	if isDecimal(l) || isDecimal(r) {
-		if t, ok := decimalResult("add", l, r); ok {
+		if t, ok := widerDecimalType(l, r); ok {
 			return t, true
 		}
 	}

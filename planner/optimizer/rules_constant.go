@@ -110,8 +110,14 @@ func foldNode(x logical.Expr) logical.Expr {
 		if l, ok := v.Child.(*logical.Literal); ok && !l.Value.IsValid() {
 			return logical.NullLiteral(v.To)
 		}
+		if r := foldDecimalCast(v); r != nil {
+			return r
+		}
 		return nil
 	case *logical.Call:
+		if r := foldDecimalCall(v); r != nil {
+			return r
+		}
 		return foldCall(v)
 	}
 	return nil
