@@ -52,6 +52,11 @@ type hashJoin struct {
 	grace *graceState
 	// spillCarry holds the build batches read before the pool filled up.
 	spillCarry []arrow.RecordBatch
+	// blockLoop is set once a join without keys overflowed memory (nested_loop_spill.go).
+	blockLoop *blockNestedLoop
+	// shared is the broadcast build side this task shares with the join's other tasks (nil
+	// for partitioned joins).
+	shared *sharedBuild
 }
 
 func buildHashJoin(tc *TaskContext, n physical.Node, partition int) (Operator, error) {
@@ -85,6 +90,9 @@ func buildHashJoin(tc *TaskContext, n physical.Node, partition int) (Operator, e
 	case logical.LeftAntiJoin:
 		j.anti = true
 	}
+	if !j.buildOuter {
+		j.shared = sharedBroadcastBuild(node)
+	}
 	return j, nil
 }
 
@@ -105,6 +113,19 @@ func (j *hashJoin) buildKeys() []logical.Expr {
 	return j.node.RightKeys
 }
 
+// intKeys reports whether the join uses the integer-key table (intKeyJoin).
+func (j *hashJoin) intKeys() bool {
+	return intKeyJoin(exprTypes(j.buildKeys()), exprTypes(j.probeKeys()), j.node.NullSafe)
+}
+
+func exprTypes(exprs []logical.Expr) []arrow.DataType {
+	out := make([]arrow.DataType, len(exprs))
+	for i, e := range exprs {
+		out[i] = e.DataType()
+	}
+	return out
+}
+
 func (j *hashJoin) probeKeys() []logical.Expr {
 	if j.node.Build == physical.BuildLeft {
 		return j.node.RightKeys
@@ -114,6 +135,12 @@ func (j *hashJoin) probeKeys() []logical.Expr {
 
 // buildTable drains the build side and indexes it.
 func (j *hashJoin) buildTable(ctx context.Context) error {
+	if j.shared != nil && j.grace == nil {
+		ok, err := j.useSharedBuild(ctx)
+		if err != nil || ok {
+			return err
+		}
+	}
 	var batches []arrow.RecordBatch
 	defer func() {
 		for _, b := range batches {
@@ -145,7 +172,7 @@ func (j *hashJoin) buildTable(ctx context.Context) error {
 		return err
 	}
 	defer releaseArrayList(keys)
-	j.table = newJoinTable(j.tc, keys, j.node.NullSafe)
+	j.table = newKeyedJoinTable(j.tc, keys, j.node.NullSafe, j.intKeys())
 	j.table.rows = int(all.NumRows())
 	if !j.res.TryGrow(j.table.bytes()) && j.grace == nil {
 		// The table itself tipped the pool over: fall back to partitioning on disk.
@@ -173,6 +200,9 @@ func (j *hashJoin) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			return nil, err
 		}
 		j.built = true
+	}
+	if j.blockLoop != nil {
+		return j.nextBlockNestedLoop(ctx)
 	}
 	for {
 		if len(j.pending) > 0 {
@@ -407,6 +437,10 @@ func (j *hashJoin) Close() error {
 	}
 	releaseBatchList(j.spillCarry)
 	j.spillCarry = nil
+	if j.blockLoop != nil {
+		j.blockLoop.close()
+		j.blockLoop = nil
+	}
 	if j.grace != nil {
 		closeSpills(j.grace.build)
 		closeSpills(j.grace.probe)

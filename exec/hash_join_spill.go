@@ -33,11 +33,7 @@ var errBuildTooLarge = errors.New("hash join build side exceeds the memory pool"
 // startGrace partitions the rest of both inputs to disk and loads the first partition.
 func (j *hashJoin) startGrace(ctx context.Context, carried []arrow.RecordBatch) error {
 	if len(j.buildKeys()) == 0 {
-		for _, b := range carried {
-			b.Release()
-		}
-		return errkind.ResourceExhausted("a nested-loop join's build side (%s) does not fit the memory limit; add an equality to the join condition or raise quiver serve --memory-limit",
-			j.node.BuildNode().Describe())
+		return j.startBlockNestedLoop(ctx, carried)
 	}
 	j.res.Free()
 	build, err := j.partitionToDisk(ctx, j.node.BuildNode().Schema(), j.buildKeys(), carried, j.build)

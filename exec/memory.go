@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -40,7 +41,12 @@ type MemoryPool struct {
 	peak  int64
 	// SpillDir is where spill files go; os.TempDir() when empty.
 	SpillDir string
+	// spilled counts the bytes every operator using the pool wrote to spill files.
+	spilled atomic.Int64
 }
+
+// SpilledBytes is the count of bytes written to spill files by operators using the pool.
+func (p *MemoryPool) SpilledBytes() int64 { return p.spilled.Load() }
 
 // NewMemoryPool returns a pool with a limit in bytes (<= 0: unlimited).
 func NewMemoryPool(limit int64) *MemoryPool { return &MemoryPool{limit: limit} }
@@ -175,8 +181,12 @@ func (tc *TaskContext) NewSpillFile(schema *arrow.Schema) (*arrowio.SpillWriter,
 	if err != nil {
 		return nil, fmt.Errorf("%w: cannot create a spill file in %s: %v", errkind.ErrResourceExhausted, dir, err)
 	}
-	if m := tc.Metrics(); m != nil {
-		w.OnWrite = func(bytes int64) { m.SpillBytes.Add(bytes) }
+	pool, metrics := tc.MemoryPool(), tc.Metrics()
+	w.OnWrite = func(bytes int64) {
+		pool.spilled.Add(bytes)
+		if metrics != nil {
+			metrics.SpillBytes.Add(bytes)
+		}
 	}
 	return w, nil
 }

@@ -1,0 +1,115 @@
+package exec_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+	"github.com/stretchr/testify/require"
+
+	"github.com/quiverdata/quiver/exec"
+	"github.com/quiverdata/quiver/exec/exectest"
+	"github.com/quiverdata/quiver/planner/logical"
+	"github.com/quiverdata/quiver/planner/physical"
+)
+
+// spillRuns gives every run of a PlanTest a small memory pool and records its metrics, so the
+// test can check afterwards that each run really spilled.
+type spillRuns struct {
+	limit int64
+	pools []*exec.MemoryPool
+}
+
+func (s *spillRuns) setup(t *testing.T, tc *exec.TaskContext, _ []exectest.Table) {
+	pool := exec.NewMemoryPool(s.limit)
+	pool.SpillDir = t.TempDir()
+	tc.SetMemoryPool(pool)
+	s.pools = append(s.pools, pool)
+}
+
+func (s *spillRuns) requireSpilled(t *testing.T) {
+	t.Helper()
+	require.NotEmpty(t, s.pools)
+	for i, pool := range s.pools {
+		require.Greater(t, pool.SpilledBytes(), int64(0), "run %d did not spill", i)
+	}
+}
+
+// TestNestedLoopJoinSpills joins without equality keys over a build side several times the
+// memory pool: the build side goes to disk in blocks, each joined with a replay of the probe
+// side, and every join type gives the nested-loop reference's answer.
+func TestNestedLoopJoinSpills(t *testing.T) {
+	var left, right exectest.Rows
+	for i := 0; i < 20; i++ {
+		left = append(left, []any{int64(i % 23), fmt.Sprintf("left row %d", i)})
+	}
+	for i := 0; i < 100; i++ {
+		right = append(right, []any{int64((i * 7) % 41), float64(i)})
+	}
+	left = append(left, []any{nil, "null key"})
+	right = append(right, []any{nil, -1.0})
+	inputs := []exectest.Table{exectest.NewTable(joinLeftSchema, left), exectest.NewTable(joinRightSchema, right)}
+	both := arrow.NewSchema(append(append([]arrow.Field(nil), joinLeftSchema.Fields()...), joinRightSchema.Fields()...), nil)
+	// l.k > r.k + 10: about half the left rows match nothing, the others match several.
+	cond := &logical.Call{Function: "gt", Type: boolType, Null: true, Args: []logical.Expr{
+		exectest.Col(both, 0),
+		&logical.Call{Function: "add", Type: int64Type, Null: true, Args: []logical.Expr{exectest.Col(both, 2), logical.NewLiteral(scalar.NewInt64Scalar(10))}},
+	}}
+	match := func(l, r []any) bool { return l[0] != nil && r[0] != nil && asInt64(l[0]) > asInt64(r[0])+10 }
+	for _, jt := range []logical.JoinType{logical.InnerJoin, logical.LeftOuterJoin, logical.RightOuterJoin, logical.FullOuterJoin,
+		logical.LeftSemiJoin, logical.LeftAntiJoin, logical.CrossJoin} {
+		runs := &spillRuns{limit: 1 << 10}
+		exectest.RunPlan(t, exectest.PlanTest{
+			Name:            jt.String(),
+			Inputs:          inputs,
+			NoNullInjection: true,
+			Setup:           runs.setup,
+			Plan: func(s []*exectest.Source) physical.Node {
+				node := &physical.HashJoin{Left: s[0], Right: s[1], Type: jt, Build: physical.BuildRight,
+					OutSchema: nullableSchema(joinOutSchema(jt), jt)}
+				if jt != logical.CrossJoin {
+					node.Condition = cond
+				}
+				return node
+			},
+			Expected: func(in []exectest.Table) (exectest.Rows, error) {
+				return referenceNestedLoop(in[0].AllRows(), in[1].AllRows(), jt, match), nil
+			},
+		})
+		runs.requireSpilled(t)
+	}
+}
+
+// referenceNestedLoop joins rows pair by pair; match nil means every pair matches (cross join).
+func referenceNestedLoop(left, right exectest.Rows, jt logical.JoinType, match func(l, r []any) bool) exectest.Rows {
+	var out exectest.Rows
+	rightMatched := make([]bool, len(right))
+	for _, l := range left {
+		matched := false
+		for j, r := range right {
+			if jt != logical.CrossJoin && !match(l, r) {
+				continue
+			}
+			matched = true
+			rightMatched[j] = true
+			if jt != logical.LeftSemiJoin && jt != logical.LeftAntiJoin {
+				out = append(out, append(append([]any{}, l...), r...))
+			}
+		}
+		switch {
+		case jt == logical.LeftSemiJoin && matched, jt == logical.LeftAntiJoin && !matched:
+			out = append(out, l)
+		case !matched && (jt == logical.LeftOuterJoin || jt == logical.FullOuterJoin):
+			out = append(out, append(append([]any{}, l...), nil, nil))
+		}
+	}
+	if jt == logical.RightOuterJoin || jt == logical.FullOuterJoin {
+		for j, r := range right {
+			if !rightMatched[j] {
+				out = append(out, append([]any{nil, nil}, r...))
+			}
+		}
+	}
+	return out
+}
