@@ -8,6 +8,7 @@ import (
 
 	"github.com/quiverdata/quiver/errkind"
 	"github.com/quiverdata/quiver/planner/logical"
+	"github.com/quiverdata/quiver/planner/protoplan"
 )
 
 // aggregateNames are the aggregate functions; a select list using one outside OVER (...) is an
@@ -94,6 +95,9 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 	toOutput = func(e logical.Expr) (logical.Expr, error) {
 		key := logical.ExprKey(e)
 		_, isAggregate := e.(*logical.AggregateCall)
+		if call, ok := e.(*logical.Call); ok && logical.GroupingFunctions[call.Function] {
+			isAggregate = true // grouping(a) is computed by the aggregate, like an aggregate
+		}
 		if _, isLiteral := e.(*logical.Literal); !isLiteral && (isAggregate || groupKeys[key]) {
 			for _, o := range outputs {
 				if logical.ExprKey(logical.StripAlias(o)) == key {
@@ -194,6 +198,13 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 		}
 	}
 	var plan logical.Plan = &logical.Aggregate{Input: input, Grouping: grouping, Aggregates: outputs}
+	if s.GroupingSets != nil {
+		if plan, outputs, err = b.groupingSetsAggregate(input, s, grouping, outputs); err != nil {
+			return nil, err
+		}
+	} else if err := protoplan.RejectGroupingCalls(outputs); err != nil {
+		return nil, err
+	}
 	for _, sub := range subqueries {
 		plan = &logical.Join{Left: plan, Right: sub, Type: logical.LeftOuterJoin}
 	}

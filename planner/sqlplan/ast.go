@@ -117,8 +117,11 @@ type Select struct {
 	From     TableRef // nil: one row (SELECT 1)
 	Where    logical.Expr
 	GroupBy  []logical.Expr
-	// GroupingKind is "", "ROLLUP", "CUBE" or "GROUPING SETS"; only "" is planned.
+	// GroupingKind is "", "ROLLUP", "CUBE" or "GROUPING SETS" (the first such in GROUP BY).
 	GroupingKind string
+	// GroupingSets, when not nil, are the grouping sets (indices into GroupBy) of GROUP BY with
+	// ROLLUP, CUBE or GROUPING SETS; plain GROUP BY leaves it nil.
+	GroupingSets [][]int
 	Having       logical.Expr
 	Windows      map[string]*WindowSpec
 }

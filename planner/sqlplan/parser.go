@@ -867,29 +867,8 @@ func (p *parser) selectBlock() (Query, error) {
 		if err := p.expectKeyword("BY"); err != nil {
 			return nil, err
 		}
-		if p.atKeyword("ROLLUP", "CUBE") && p.peekAt(1).text == "(" || p.atKeyword("GROUPING") {
-			s.GroupingKind = strings.ToUpper(p.peek().text)
-			if s.GroupingKind == "GROUPING" {
-				s.GroupingKind = "GROUPING SETS"
-			}
-			return nil, p.unsupportedf("GROUP BY " + s.GroupingKind)
-		}
-		if p.acceptKeyword("ALL") {
-			return nil, p.unsupportedf("GROUP BY ALL")
-		}
-		for {
-			e, err := p.expression()
-			if err != nil {
-				return nil, err
-			}
-			s.GroupBy = append(s.GroupBy, e)
-			if !p.acceptOp(",") {
-				break
-			}
-		}
-		if p.atKeyword("WITH") && p.isKeyword(p.peekAt(1), "ROLLUP", "CUBE") {
-			p.next()
-			return nil, p.unsupportedf("GROUP BY ... WITH " + strings.ToUpper(p.peek().text))
+		if err := p.groupBy(s); err != nil {
+			return nil, err
 		}
 	}
 	if p.acceptKeyword("HAVING") {
