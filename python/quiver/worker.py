@@ -107,13 +107,24 @@ def _to_series_or_frame(arr: pa.Array | pa.ChunkedArray):
     return s
 
 
+class _Declared:
+    """A declared type as errors name it, formatted only when an error is raised: naming it
+    imports quiver.sql.types, which no successful batch should pay for."""
+
+    def __init__(self, t: pa.DataType):
+        self.t = t
+
+    def __format__(self, spec: str) -> str:
+        return f"{spark_type_name(self.t)} (Arrow {self.t})"
+
+
 def pandas_to_arrow(result: Any, t: pa.DataType, name: str, expected_len: int | None) -> pa.Array:
     """Converts a pandas UDF's result to the declared type, failing with a message that names the
     UDF, the declared type and what came back."""
     import numpy as np
     import pandas as pd
 
-    declared = f"{spark_type_name(t)} (Arrow {t})"
+    declared = _Declared(t)
     if pa.types.is_struct(t) and not (isinstance(result, pd.Series) and result.dtype == object):
         # A Series of dicts (a struct nested in a DataFrame column) converts like any Series.
         if not isinstance(result, pd.DataFrame):
@@ -703,6 +714,44 @@ def _groups(reader: Any, group_column: int) -> Iterator[pa.Table]:
         yield pa.Table.from_batches(pending)
 
 
+def _group_runs(reader: Any, group_column: int) -> Iterator[tuple[pa.RecordBatch, list[int]]]:
+    """Batches holding whole groups only, with the row where each group starts (and the end).
+
+    The executor streams rows ordered by group number in batches of maxRecordsPerBatch rows; a
+    group may span batches. The last group of a batch is held back and joined to the next batch
+    (it may continue there), so each yielded batch can be converted to pandas once and cut into
+    groups by position: per group only a slice, never an Arrow-to-pandas conversion."""
+    import numpy as np
+
+    pending: pa.RecordBatch | None = None
+    for batch in reader:
+        if batch.num_rows == 0:
+            continue
+        if pending is not None:
+            batch = pa.concat_batches([pending, batch])
+        ids = batch.column(group_column).to_numpy(zero_copy_only=False)
+        starts = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+        if len(starts) == 0:
+            pending = batch  # one group so far: it may continue
+            continue
+        last = int(starts[-1])
+        pending = batch.slice(last)
+        yield batch.slice(0, last), [0, *starts[:-1].tolist(), last]
+    if pending is not None:
+        yield pending, [0, pending.num_rows]
+
+
+def _group_slices(whole: Any, bounds: list[int]) -> Iterator[Any]:
+    """Each group's rows of a pandas object holding whole groups, indexed from 0 as PySpark
+    indexes each group's frame."""
+    import pandas as pd
+
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        part = whole.iloc[a:b]
+        part.index = pd.RangeIndex(b - a)
+        yield part
+
+
 def _takes_key(f: Callable, data_args: int) -> bool:
     try:
         params = [p for p in inspect.signature(f).parameters.values()
@@ -724,11 +773,49 @@ def _grouped_map(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Outp
     with_key = _takes_key(f, 1)
     names = reader.schema.names[:n_data]
     out.current = fn.name
-    for table in _groups(reader, task.group_column):
-        pdf = _frame(table.select(list(range(n_data))), names)
-        result = f(_key_tuple(table, keys), pdf) if with_key else f(pdf)
-        out.write(_frame_to_batch(result, out.schema, fn.name))
+    results: list[Any] = []
+    rows = 0
+    for batch, bounds in _group_runs(reader, task.group_column):
+        whole = _frame(pa.Table.from_batches([batch.select(list(range(n_data)))]), names)
+        key_values = [batch.column(o).to_pylist() for o in keys] if with_key else []
+        for a, pdf in zip(bounds, _group_slices(whole, bounds)):
+            result = f(tuple(k[a] for k in key_values), pdf) if with_key else f(pdf)
+            results.append(result)
+            rows += len(result) if hasattr(result, "__len__") else 0
+            if rows >= _OUTPUT_ROWS:
+                out.write(_frames_to_batch(results, out.schema, fn.name))
+                results, rows = [], 0
+    if results:
+        out.write(_frames_to_batch(results, out.schema, fn.name))
     out.current = ""
+
+
+# Grouped results are sent in batches of about this many rows: one Arrow message (and one
+# conversion) per many small groups instead of one per group.
+_OUTPUT_ROWS = 10000
+
+
+def _frames_to_batch(frames: list[Any], schema: pa.Schema, name: str) -> pa.RecordBatch:
+    """Many groups' result frames as one batch: concatenated in pandas and converted once. When
+    the frames do not line up (other columns, types that only convert one by one), each converts
+    on its own, which also gives the precise error."""
+    import pandas as pd
+
+    if len(frames) == 1:
+        return _frame_to_batch(frames[0], schema, name)
+    names = schema.names
+    aligned = all(isinstance(r, pd.DataFrame) and list(r.columns) == names for r in frames)
+    if aligned and len(set(names)) == len(names):
+        dtypes = frames[0].dtypes.tolist()
+        if all(r.dtypes.tolist() == dtypes for r in frames):
+            try:
+                return _frame_to_batch(pd.concat(frames, ignore_index=True), schema, name)
+            except (TypeError, ValueError, KeyError):
+                pass
+    table = pa.Table.from_batches([_frame_to_batch(r, schema, name) for r in frames], schema=schema).combine_chunks()
+    if table.num_rows == 0:
+        return pa.RecordBatch.from_pylist([], schema=schema)
+    return table.to_batches()[0]
 
 
 def _cogrouped_map(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Output) -> None:
@@ -801,28 +888,32 @@ def _grouped_agg(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Outp
         out.current = ""
         out.write(pa.RecordBatch.from_arrays(arrays, schema=out.schema))
 
-    for table in _groups(reader, task.group_column):
-        columns: dict[int, Any] = {}
-        for (name, f, offsets, rt), values in zip(functions, results):
-            out.current = name
-            args = []
-            for o in offsets:
-                if o not in columns:
-                    columns[o] = _to_series_or_frame(table.column(o))
-                args.append(columns[o])
-            value = f(*args)
-            if hasattr(value, "__len__") and not isinstance(value, (str, bytes, dict)) and not (
-                    pa.types.is_list(rt) or pa.types.is_struct(rt) or pa.types.is_map(rt)):
-                raise TypeError(f"UDF '{name}' is a grouped aggregate pandas UDF and must return a scalar of type "
-                                f"{spark_type_name(rt)}, but returned {describe_value(value)}")
-            if hasattr(value, "item") and not isinstance(value, (list, dict)):
-                value = value.item()
-            values.append(value)
-        counts.append(table.num_rows)
-        if len(counts) >= 10000:
-            flush()
+    for batch, bounds in _group_runs(reader, task.group_column):
+        # Each argument column converts to pandas once per run of groups; groups are slices.
+        columns: dict[int, list[Any]] = {}
+        for o in {o for _, _, offsets, _ in functions for o in offsets}:
+            columns[o] = list(_group_slices(_to_series_or_frame(batch.column(o)), bounds))
+        for group, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+            _aggregate_group(functions, results, columns, group, out)
+            counts.append(b - a)
+            if len(counts) >= 10000:
+                flush()
     if counts:
         flush()
+
+
+def _aggregate_group(functions: list, results: list[list], columns: dict[int, list[Any]], group: int, out: _Output) -> None:
+    """Calls each aggregate function on one group's argument slices and keeps its scalar."""
+    for (name, f, offsets, rt), values in zip(functions, results):
+        out.current = name
+        value = f(*[columns[o][group] for o in offsets])
+        if hasattr(value, "__len__") and not isinstance(value, (str, bytes, dict)) and not (
+                pa.types.is_list(rt) or pa.types.is_struct(rt) or pa.types.is_map(rt)):
+            raise TypeError(f"UDF '{name}' is a grouped aggregate pandas UDF and must return a scalar of type "
+                            f"{spark_type_name(rt)}, but returned {describe_value(value)}")
+        if hasattr(value, "item") and not isinstance(value, (list, dict)):
+            value = value.item()
+        values.append(value)
 
 
 _HANDLERS = {
