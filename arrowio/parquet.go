@@ -255,6 +255,9 @@ type parquetSplitReader struct {
 	fr     *pqarrow.FileReader
 	rr     pqarrow.RecordReader
 	mapper *columnMapper
+	mem    memory.Allocator
+	// reads says which columns are read in a physical form and converted back (parquet_fast.go).
+	reads map[int]fieldRead
 	// countOnly: no data column is read; batches carry row counts from metadata.
 	countOnly []int64
 }
@@ -265,21 +268,23 @@ func newParquetSplitReader(ctx context.Context, ds *Dataset, split Split, mapper
 	if err != nil {
 		return nil, err
 	}
-	r := &parquetSplitReader{file: osf, fr: fr, mapper: mapper}
+	r := &parquetSplitReader{file: osf, fr: fr, mapper: mapper, mem: mem}
 	fileSchema, err := fr.Schema()
 	if err != nil {
 		r.Close()
 		return nil, errkind.Invalid("cannot convert the schema of %s to Arrow: %v", f.Path, err)
 	}
-	var leaves []int
+	var leaves, fields []int
 	for _, name := range mapper.dataColumnNames() {
 		idx := fieldIndex(fileSchema, name)
 		if idx < 0 {
 			continue // absent in this file: the mapper fills nulls
 		}
+		fields = append(fields, idx)
 		leaves = appendLeaves(leaves, &fr.Manifest.Fields[idx])
 	}
 	rowGroups := split.RowGroups
+	r.reads = physicalReads(fr, fields, rowGroups)
 	if len(leaves) == 0 {
 		md := fr.ParquetReader().MetaData()
 		for _, rg := range rowGroups {
@@ -327,6 +332,15 @@ func (r *parquetSplitReader) Next() (arrow.RecordBatch, error) {
 		return nil, io.EOF
 	}
 	b := r.rr.RecordBatch()
+	if r.reads != nil {
+		b.Retain()
+		restored, err := restoreTypes(b, r.reads, r.fr.Manifest.Fields, r.mem)
+		if err != nil {
+			return nil, err
+		}
+		defer restored.Release()
+		return r.mapper.build(restored, restored.NumRows())
+	}
 	return r.mapper.build(b, b.NumRows())
 }
 

@@ -30,6 +30,7 @@ type SplitReader struct {
 	projection []int
 	out        *arrow.Schema
 	mem        memory.Allocator
+	recycler   *recyclingAllocator
 	batchSize  int
 	current    batchReader
 }
@@ -51,7 +52,8 @@ func NewSplitReader(ctx context.Context, ds *Dataset, splits []Split, projection
 	for i, p := range projection {
 		fields[i] = full.Field(p)
 	}
-	return &SplitReader{ctx: ctx, ds: ds, splits: splits, projection: projection, out: arrow.NewSchema(fields, nil), mem: mem, batchSize: batchSize}
+	recycler := newRecyclingAllocator(mem)
+	return &SplitReader{ctx: ctx, ds: ds, splits: splits, projection: projection, out: arrow.NewSchema(fields, nil), mem: recycler, recycler: recycler, batchSize: batchSize}
 }
 
 // Schema is the schema of every batch.
@@ -92,14 +94,16 @@ func (r *SplitReader) Next() (arrow.RecordBatch, error) {
 	}
 }
 
-// Close releases the open file, if any.
+// Close releases the open file, if any, and the buffers kept for reuse. Batches returned
+// earlier stay valid.
 func (r *SplitReader) Close() error {
+	var err error
 	if r.current != nil {
-		err := r.current.Close()
+		err = r.current.Close()
 		r.current = nil
-		return err
 	}
-	return nil
+	r.recycler.Close()
+	return err
 }
 
 func (r *SplitReader) open(split Split) (batchReader, error) {
