@@ -110,17 +110,25 @@ func (p *partitionRange) Close() error {
 
 // setOperation computes INTERSECT/EXCEPT [ALL] of one partition: it counts each distinct row
 // of the right side (rows encoded with KeyEncoder: null equals null, NaN equals NaN), then
-// streams the left side and keeps rows by their counts.
+// streams the left side and keeps rows by their counts and by how often the same left row was
+// seen before.
+//
+// The two count maps are accounted in the memory pool. When they no longer fit, the operator
+// spills (setop_spill.go): both maps go to disk as (row key, count) pairs split by a hash of the
+// key into setOperationFanout parts, the rest of both inputs follows them into the same parts,
+// and each part is then finished on its own with its own, smaller maps.
 type setOperation struct {
 	tc          *TaskContext
 	node        *physical.SetOperation
 	left, right Operator
 	res         *MemoryReservation
 	rightCounts map[string]int64
-	// leftCounts counts left rows already emitted or seen (distinct and ALL bookkeeping).
+	// leftSeen counts the left rows seen so far (distinct and ALL bookkeeping).
 	leftSeen map[string]int64
 	ready    bool
 	encoder  KeyEncoder
+	// spill is set once the maps overflowed the memory pool.
+	spill *setOperationSpill
 }
 
 func buildSetOperation(tc *TaskContext, n physical.Node, partition int) (Operator, error) {
@@ -146,6 +154,9 @@ func (s *setOperation) Open(ctx context.Context) error {
 }
 func (s *setOperation) Schema() *arrow.Schema { return s.node.Schema() }
 
+// mapEntryBytes is the accounted size of one map entry besides its key.
+const mapEntryBytes = 48
+
 func (s *setOperation) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if !s.ready {
 		s.rightCounts, s.leftSeen = map[string]int64{}, map[string]int64{}
@@ -159,63 +170,95 @@ func (s *setOperation) Next(ctx context.Context) (arrow.RecordBatch, error) {
 				return nil, err
 			}
 			buf, offs := enc.Encode(s.tc.Allocator, b.Columns(), int(b.NumRows()))
+			var grown int64
 			for i := 0; i < int(b.NumRows()); i++ {
 				key := buf[offs[i]:offs[i+1]]
 				if _, ok := s.rightCounts[string(key)]; !ok {
-					if err := s.res.Grow(int64(len(key) + 48)); err != nil {
-						b.Release()
-						return nil, err
-					}
+					grown += int64(len(key) + mapEntryBytes)
 				}
 				s.rightCounts[string(key)]++
 			}
 			b.Release()
+			if !s.res.TryGrow(grown) {
+				s.ready = true
+				if err := s.startSpill(ctx, true); err != nil {
+					return nil, err
+				}
+				return s.spill.next(ctx, s)
+			}
 		}
 		s.ready = true
+	}
+	if s.spill != nil {
+		return s.spill.next(ctx, s)
 	}
 	for {
 		b, err := s.left.Next(ctx)
 		if err != nil {
 			return nil, err
 		}
-		buf, offs := s.encoder.Encode(s.tc.Allocator, b.Columns(), int(b.NumRows()))
-		var keep []int32
-		for i := 0; i < int(b.NumRows()); i++ {
-			key := string(buf[offs[i]:offs[i+1]])
-			seen := s.leftSeen[key]
-			if seen == 0 {
-				if err := s.res.Grow(int64(len(key) + 48)); err != nil {
-					b.Release()
-					return nil, err
-				}
-			}
-			s.leftSeen[key] = seen + 1
-			right := s.rightCounts[key]
-			var emit bool
-			switch {
-			case s.node.Kind == logical.Intersect && !s.node.All:
-				emit = seen == 0 && right > 0
-			case s.node.Kind == logical.Intersect:
-				emit = seen < right
-			case !s.node.All:
-				emit = seen == 0 && right == 0
-			default:
-				emit = seen >= right
-			}
-			if emit {
-				keep = append(keep, int32(i))
-			}
-		}
-		if len(keep) == 0 {
-			b.Release()
-			continue
-		}
-		idx := int32Indices(s.tc, keep)
-		out, err := takeRecordRows(ctx, s.tc, b, idx)
-		idx.Release()
+		out, grown, err := s.filterLeft(ctx, b, s.rightCounts, s.leftSeen)
 		b.Release()
-		return out, err
+		if err != nil {
+			if out != nil {
+				out.Release()
+			}
+			return nil, err
+		}
+		if !s.res.TryGrow(grown) {
+			if err := s.startSpill(ctx, false); err != nil {
+				if out != nil {
+					out.Release()
+				}
+				return nil, err
+			}
+			if out != nil {
+				return out, nil
+			}
+			return s.spill.next(ctx, s)
+		}
+		if out != nil {
+			return out, nil
+		}
 	}
+}
+
+// filterLeft keeps the rows of one left batch that the set operation emits, counting them in
+// leftSeen; it returns nil when no row is kept, and the bytes the new leftSeen entries take.
+func (s *setOperation) filterLeft(ctx context.Context, b arrow.RecordBatch, rightCounts, leftSeen map[string]int64) (arrow.RecordBatch, int64, error) {
+	buf, offs := s.encoder.Encode(s.tc.Allocator, b.Columns(), int(b.NumRows()))
+	var keep []int32
+	var grown int64
+	for i := 0; i < int(b.NumRows()); i++ {
+		key := string(buf[offs[i]:offs[i+1]])
+		seen := leftSeen[key]
+		if seen == 0 {
+			grown += int64(len(key) + mapEntryBytes)
+		}
+		leftSeen[key] = seen + 1
+		right := rightCounts[key]
+		var emit bool
+		switch {
+		case s.node.Kind == logical.Intersect && !s.node.All:
+			emit = seen == 0 && right > 0
+		case s.node.Kind == logical.Intersect:
+			emit = seen < right
+		case !s.node.All:
+			emit = seen == 0 && right == 0
+		default:
+			emit = seen >= right
+		}
+		if emit {
+			keep = append(keep, int32(i))
+		}
+	}
+	if len(keep) == 0 {
+		return nil, grown, nil
+	}
+	idx := int32Indices(s.tc, keep)
+	defer idx.Release()
+	out, err := takeRecordRows(ctx, s.tc, b, idx)
+	return out, grown, err
 }
 
 func (s *setOperation) Close() error {
@@ -223,6 +266,10 @@ func (s *setOperation) Close() error {
 		s.res.Free()
 	}
 	s.rightCounts, s.leftSeen = nil, nil
+	if s.spill != nil {
+		s.spill.close()
+		s.spill = nil
+	}
 	err := s.left.Close()
 	if e := s.right.Close(); err == nil {
 		err = e

@@ -113,3 +113,56 @@ func referenceNestedLoop(left, right exectest.Rows, jt logical.JoinType, match f
 	}
 	return out
 }
+
+// TestSetOperationSpills runs INTERSECT/EXCEPT [ALL] with count maps several times the memory
+// pool: both maps and the rest of both inputs go to disk in hash parts, and the answer is the
+// multiset reference's.
+func TestSetOperationSpills(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "a", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "b", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil)
+	var left, right exectest.Rows
+	for i := 0; i < 300; i++ {
+		left = append(left, []any{int64(i % 97), fmt.Sprintf("value %d", i%5)})
+	}
+	for i := 0; i < 200; i++ {
+		right = append(right, []any{int64((i * 3) % 89), fmt.Sprintf("value %d", i%3)})
+	}
+	left = append(left, []any{nil, "null"}, []any{nil, "null"})
+	right = append(right, []any{nil, "null"})
+	key := func(r []any) string { return fmt.Sprint(r...) }
+	for _, kind := range []logical.SetOperationKind{logical.Intersect, logical.Except} {
+		for _, all := range []bool{false, true} {
+			runs := &spillRuns{limit: 4 << 10}
+			exectest.RunPlan(t, exectest.PlanTest{
+				Name:            fmt.Sprintf("kind=%d/all=%t", kind, all),
+				Inputs:          []exectest.Table{exectest.NewTable(schema, left), exectest.NewTable(schema, right)},
+				NoNullInjection: true,
+				Setup:           runs.setup,
+				Plan: func(s []*exectest.Source) physical.Node {
+					return &physical.SetOperation{Left: s[0], Right: s[1], Kind: kind, All: all}
+				},
+				Expected: func(in []exectest.Table) (exectest.Rows, error) {
+					rightCount := map[string]int{}
+					for _, r := range in[1].AllRows() {
+						rightCount[key(r)]++
+					}
+					seen := map[string]int{}
+					var out exectest.Rows
+					for _, r := range in[0].AllRows() {
+						k := key(r)
+						n, count := seen[k], rightCount[k]
+						seen[k]++
+						if (kind == logical.Intersect && !all && n == 0 && count > 0) || (kind == logical.Intersect && all && n < count) ||
+							(kind == logical.Except && !all && n == 0 && count == 0) || (kind == logical.Except && all && n >= count) {
+							out = append(out, r)
+						}
+					}
+					return out, nil
+				},
+			})
+			runs.requireSpilled(t)
+		}
+	}
+}
