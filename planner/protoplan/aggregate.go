@@ -168,10 +168,6 @@ func (c *Converter) pivot(input logical.Plan, grouping, aggregates []logical.Exp
 	if err != nil {
 		return nil, err
 	}
-	groupExprs := make([]logical.Expr, len(groupNamed))
-	for i, g := range groupNamed {
-		groupExprs[i] = logical.StripAlias(g)
-	}
 	colExpr, err := c.Expression(p.Col)
 	if err != nil {
 		return nil, err
@@ -184,12 +180,25 @@ func (c *Converter) pivot(input logical.Plan, grouping, aggregates []logical.Exp
 	if err != nil {
 		return nil, err
 	}
-	outputs := append([]logical.Named(nil), groupNamed...)
-	for _, v := range p.Values {
-		lit, err := Literal(v)
-		if err != nil {
+	values := make([]*logical.Literal, len(p.Values))
+	for i, v := range p.Values {
+		if values[i], err = Literal(v); err != nil {
 			return nil, err
 		}
+	}
+	return c.PivotAggregate(input, groupNamed, pivotCol, values, nil, aggNamed)
+}
+
+// PivotAggregate builds a pivot (DataFrame pivot, SQL PIVOT) over resolved parts: the grouping
+// columns, then for each value one column per aggregate, named by valueNames[i] (the value's
+// text when empty), suffixed by the aggregate's name when there are several aggregates.
+func (c *Converter) PivotAggregate(input logical.Plan, groupNamed []logical.Named, pivotCol logical.Expr, values []*logical.Literal, valueNames []string, aggNamed []logical.Named) (logical.Plan, error) {
+	groupExprs := make([]logical.Expr, len(groupNamed))
+	for i, g := range groupNamed {
+		groupExprs[i] = logical.StripAlias(g)
+	}
+	outputs := append([]logical.Named(nil), groupNamed...)
+	for i, lit := range values {
 		cond, err := c.A.ResolveCall("<=>", []logical.Expr{pivotCol, lit}, false)
 		if err != nil {
 			return nil, err
@@ -197,6 +206,9 @@ func (c *Converter) pivot(input logical.Plan, grouping, aggregates []logical.Exp
 		valueName := "null"
 		if lit.Value.IsValid() {
 			valueName = lit.String()
+		}
+		if i < len(valueNames) && valueNames[i] != "" {
+			valueName = valueNames[i]
 		}
 		for _, a := range aggNamed {
 			var body logical.Expr = a
@@ -210,6 +222,7 @@ func (c *Converter) pivot(input logical.Plan, grouping, aggregates []logical.Exp
 				}
 				cp := *call
 				cp.NullIfEmpty = true
+				cp.Null = true // a cell without rows is null, even for count
 				if cp.Filter == nil {
 					cp.Filter = cond
 				} else {

@@ -207,6 +207,8 @@ func (b *Binder) tableRef(t TableRef) (logical.Plan, error) {
 		return b.tableFunction(t)
 	case *JoinRef:
 		return b.join(t)
+	case *PivotRef:
+		return b.pivot(t)
 	}
 	return nil, errkind.Internal("unknown table reference %T", t)
 }

@@ -947,6 +947,9 @@ func (p *parser) fromClause() (TableRef, error) {
 		}
 		left = &JoinRef{Left: left, Right: right, Type: logical.InnerJoin}
 	}
+	if p.atKeyword("PIVOT") {
+		return p.pivotClause(left)
+	}
 	return left, nil
 }
 
@@ -1082,7 +1085,7 @@ func (p *parser) tablePrimary() (TableRef, error) {
 	if p.atKeyword("TABLESAMPLE") {
 		return nil, p.unsupportedf("TABLESAMPLE")
 	}
-	if p.atKeyword("PIVOT", "UNPIVOT") {
+	if p.atKeyword("UNPIVOT") {
 		return nil, p.unsupportedf(strings.ToUpper(p.peek().text))
 	}
 	return t, p.tableAlias(&t.Alias, &t.ColumnAliases)
