@@ -268,7 +268,9 @@ func ExecuteStatement(c *protoplan.Converter, stmt Statement, params Parameters)
 			return nil, err
 		}
 		if len(s.Columns) > 0 {
-			return nil, errkind.NotImplemented("INSERT INTO with a column list; select the columns in table order instead")
+			if q, err = b.insertColumns(s, q); err != nil {
+				return nil, err
+			}
 		}
 		if err := tables.InsertInto(c, s.Table, q, s.Overwrite); err != nil {
 			return nil, err
