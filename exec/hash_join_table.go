@@ -5,6 +5,7 @@ import (
 	"math/bits"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 // joinTable indexes the build side of a hash join: rows chained by hash bucket, with every row's
@@ -22,9 +23,67 @@ type joinTable struct {
 	keyBuf   []byte
 	keyOffs  []int32
 	nullSafe []bool
+	// intKeys holds the build keys when the join has one integer key (intKeyJoin): the table
+	// then hashes and compares the integers themselves, with no hashes or encoded keys stored.
+	intKeys  []int64
+	intKeyed bool
+	// shift turns an integer key into its bucket: (key * fibonacciMultiplier) >> shift.
+	shift uint
+}
+
+// fibonacciMultiplier spreads integer keys over the buckets (Fibonacci hashing). The table does
+// not reuse the shuffle's hash: a hash-partitioned input holds only keys whose shuffle hash has
+// the same residue, which would leave most buckets of a table indexed by that hash empty.
+const fibonacciMultiplier = 0x9E3779B97F4A7C15
+
+// intKeyJoin reports whether a join on these key types can use the integer fast path: one key,
+// not null-safe, integer-valued on both sides.
+func intKeyJoin(buildTypes, probeTypes []arrow.DataType, nullSafe []bool) bool {
+	if len(buildTypes) != 1 || len(probeTypes) != 1 || nullSafe[0] {
+		return false
+	}
+	return isIntKeyType(buildTypes[0]) && isIntKeyType(probeTypes[0])
+}
+
+func isIntKeyType(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.INT64, arrow.INT32, arrow.DATE32:
+		return true
+	}
+	return false
+}
+
+// intKeyValues returns a's values as int64s: the array's own buffer for int64 (valid while a
+// is), a converted copy otherwise. Null slots hold arbitrary values.
+func intKeyValues(a arrow.Array, copyValues bool) []int64 {
+	switch v := a.(type) {
+	case *array.Int64:
+		if copyValues {
+			return append([]int64(nil), v.Int64Values()...)
+		}
+		return v.Int64Values()
+	case *array.Int32:
+		out := make([]int64, v.Len())
+		for i, x := range v.Int32Values() {
+			out[i] = int64(x)
+		}
+		return out
+	case *array.Date32:
+		out := make([]int64, v.Len())
+		for i, x := range v.Date32Values() {
+			out[i] = int64(x)
+		}
+		return out
+	}
+	return nil
 }
 
 func newJoinTable(tc *TaskContext, keys []arrow.Array, nullSafe []bool) *joinTable {
+	return newKeyedJoinTable(tc, keys, nullSafe, false)
+}
+
+// newKeyedJoinTable indexes keys; intKeys selects the integer fast path (see intKeyJoin).
+func newKeyedJoinTable(tc *TaskContext, keys []arrow.Array, nullSafe []bool, intKeys bool) *joinTable {
 	t := &joinTable{nullSafe: nullSafe}
 	if len(keys) == 0 {
 		t.noKeys = true
@@ -32,6 +91,11 @@ func newJoinTable(tc *TaskContext, keys []arrow.Array, nullSafe []bool) *joinTab
 	}
 	n := keys[0].Len()
 	t.rows = n
+	if intKeys {
+		if values := intKeyValues(keys[0], true); values != nil || n == 0 {
+			return t.buildIntKeys(keys, values, n)
+		}
+	}
 	t.hashes = make([]uint64, n)
 	HashColumns(tc.Allocator, keys, t.hashes)
 	t.keyBuf, t.keyOffs = t.encoder.Encode(tc.Allocator, keys, n)
@@ -55,9 +119,32 @@ func newJoinTable(tc *TaskContext, keys []arrow.Array, nullSafe []bool) *joinTab
 	return t
 }
 
+// buildIntKeys indexes one integer key column: chains by (key * fibonacciMultiplier) >> shift.
+func (t *joinTable) buildIntKeys(keys []arrow.Array, values []int64, n int) *joinTable {
+	t.intKeys, t.intKeyed = values, true
+	size := 1 << bits.Len(uint(max(2*n, 16)-1))
+	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	t.head = make([]int32, size)
+	for i := range t.head {
+		t.head[i] = -1
+	}
+	t.next = make([]int32, n)
+	valid := keyValidity(keys, t.nullSafe, n)
+	head, next, shift := t.head, t.next, t.shift
+	for i := n - 1; i >= 0; i-- {
+		if valid != nil && !valid[i] {
+			continue
+		}
+		b := (uint64(t.intKeys[i]) * fibonacciMultiplier) >> shift
+		next[i] = head[b]
+		head[b] = int32(i)
+	}
+	return t
+}
+
 // bytes is the table's memory besides the build batch.
 func (t *joinTable) bytes() int64 {
-	return int64(len(t.hashes)*8 + len(t.head)*4 + len(t.next)*4 + len(t.keyBuf) + len(t.keyOffs)*4)
+	return int64(len(t.hashes)*8 + len(t.head)*4 + len(t.next)*4 + len(t.keyBuf) + len(t.keyOffs)*4 + len(t.intKeys)*8)
 }
 
 // keyValidity marks rows whose non-null-safe keys are all non-null; nil when every row is.
@@ -90,6 +177,7 @@ type joinCursor struct {
 	valid     []bool
 	keyBuf    []byte
 	keyOffs   []int32
+	intKeys   []int64
 	firstOnly bool
 	row       int   // current probe row
 	chain     int32 // next build row to look at for row; -2 before the row starts
@@ -100,11 +188,15 @@ func (t *joinTable) probe(tc *TaskContext, keys []arrow.Array, n int, firstOnly 
 	if t.noKeys {
 		return c
 	}
+	c.valid = keyValidity(keys, t.nullSafe, n)
+	if t.intKeyed {
+		c.intKeys = intKeyValues(keys[0], false)
+		return c
+	}
 	c.hashes = make([]uint64, n)
 	HashColumns(tc.Allocator, keys, c.hashes)
 	var enc KeyEncoder
 	c.keyBuf, c.keyOffs = enc.Encode(tc.Allocator, keys, n)
-	c.valid = keyValidity(keys, t.nullSafe, n)
 	return c
 }
 
@@ -112,6 +204,9 @@ func (t *joinTable) probe(tc *TaskContext, keys []arrow.Array, n int, firstOnly 
 // end. The slices are new on every call.
 func (c *joinCursor) next(limit int) (probeIdx, buildIdx []int32) {
 	t := c.t
+	if t.intKeyed {
+		return c.nextIntKeys(limit)
+	}
 	for c.row < c.n && len(probeIdx) < limit {
 		if t.noKeys {
 			if c.chain == -2 {
@@ -161,3 +256,37 @@ func (c *joinCursor) next(limit int) (probeIdx, buildIdx []int32) {
 
 // rowsOrZero is the build row count for nested-loop joins (set by setRows).
 func (t *joinTable) rowsOrZero() int { return t.rows }
+
+// nextIntKeys is next for tables with one integer key.
+func (c *joinCursor) nextIntKeys(limit int) (probeIdx, buildIdx []int32) {
+	t := c.t
+	head, next, keys, shift := t.head, t.next, t.intKeys, t.shift
+	capacity := min(limit, max(c.n-c.row, 16))
+	probeIdx, buildIdx = make([]int32, 0, capacity), make([]int32, 0, capacity)
+	for c.row < c.n && len(probeIdx) < limit {
+		if c.chain == -2 {
+			if c.valid != nil && !c.valid[c.row] {
+				c.row++
+				continue
+			}
+			c.chain = head[(uint64(c.intKeys[c.row])*fibonacciMultiplier)>>shift]
+		}
+		key := c.intKeys[c.row]
+		for c.chain >= 0 && len(probeIdx) < limit {
+			b := c.chain
+			c.chain = next[b]
+			if keys[b] == key {
+				probeIdx = append(probeIdx, int32(c.row))
+				buildIdx = append(buildIdx, b)
+				if c.firstOnly {
+					c.chain = -1
+				}
+			}
+		}
+		if c.chain < 0 {
+			c.row++
+			c.chain = -2
+		}
+	}
+	return probeIdx, buildIdx
+}

@@ -86,9 +86,9 @@ func (j *HashJoin) Describe() string {
 	return out
 }
 
-// BroadcastThreshold is the estimated size in bytes under which a join side is broadcast
-// (spark.sql.autoBroadcastJoinThreshold's default).
-var BroadcastThreshold int64 = 10 << 20
+// DefaultBroadcastThreshold is spark.sql.autoBroadcastJoinThreshold's default: the estimated
+// size in bytes up to which a join side is broadcast.
+const DefaultBroadcastThreshold int64 = 10 << 20
 
 // ExchangeAvailable reports whether the executor runs Exchange nodes; until it does, plans that
 // need a shuffle gather their input into one partition instead (a valid hash and range
@@ -159,8 +159,9 @@ func lowerJoin(p *Planner, n logical.Plan) (Node, error) {
 
 	leftSize, leftHint := EstimateSize(j.Left)
 	rightSize, rightHint := EstimateSize(j.Right)
-	canBroadcastLeft := leftHint || leftSize <= BroadcastThreshold
-	canBroadcastRight := rightHint || rightSize <= BroadcastThreshold
+	threshold := p.broadcastThreshold()
+	canBroadcastLeft := leftHint || (threshold >= 0 && leftSize <= threshold)
+	canBroadcastRight := rightHint || (threshold >= 0 && rightSize <= threshold)
 	switch j.Type {
 	case logical.InnerJoin, logical.CrossJoin:
 		switch {
@@ -189,8 +190,9 @@ func lowerJoin(p *Planner, n logical.Plan) (Node, error) {
 		return nil, errkind.Internal("unknown join type %v", j.Type)
 	}
 	if out.Broadcast {
-		if ExchangeAvailable() && out.BuildNode().NumPartitions() > 1 {
-			// The build side runs once, as its own stage, instead of once per probe task.
+		if ExchangeAvailable() {
+			// The build side runs once, as its own stage, instead of once per probe task, and
+			// the executor indexes it once for all probe tasks.
 			b := &Exchange{Input: out.BuildNode(), Partitioning: Partitioning{Kind: BroadcastPartitioning, NumPartitions: 1}}
 			if out.Build == BuildLeft {
 				out.Left = b
@@ -245,65 +247,6 @@ func subset(a, b map[logical.ExprID]bool) bool {
 		}
 	}
 	return true
-}
-
-// EstimateSize estimates the bytes a logical plan produces, for choosing broadcast joins, and
-// reports whether the plan carries a broadcast hint. Unknown sizes are large.
-func EstimateSize(p logical.Plan) (int64, bool) {
-	const unknown = int64(1) << 50
-	switch n := p.(type) {
-	case *logical.BroadcastHint:
-		size, _ := EstimateSize(n.Input)
-		return size, true
-	case *logical.Scan:
-		if s, ok := n.Source.(*logical.StoredDataFrame); ok {
-			return s.NumRows * rowWidth(n.Output()), false
-		}
-		return unknown, false
-	case *logical.Range:
-		return n.Count() * 8, false
-	case *logical.Project:
-		size, hint := EstimateSize(n.Input)
-		inWidth := rowWidth(n.Input.Output())
-		if inWidth == 0 {
-			return size, hint
-		}
-		return size / inWidth * rowWidth(n.Output()), hint
-	case *logical.Join:
-		l, _ := EstimateSize(n.Left)
-		r, _ := EstimateSize(n.Right)
-		if n.Type == logical.LeftSemiJoin || n.Type == logical.LeftAntiJoin {
-			return l, false
-		}
-		if l >= unknown || r >= unknown {
-			return unknown, false
-		}
-		return l + r, false
-	case *logical.Limit:
-		size, hint := EstimateSize(n.Input)
-		if n.Count >= 0 {
-			size = min(size, n.Count*rowWidth(n.Output()))
-		}
-		return size, hint
-	case *logical.Union:
-		var total int64
-		for _, in := range n.Inputs {
-			s, _ := EstimateSize(in)
-			total += s
-		}
-		return total, false
-	}
-	children := p.Children()
-	if len(children) == 1 {
-		// Filters, sorts, aggregates and the like produce at most their input's rows.
-		size, hint := EstimateSize(children[0])
-		inWidth := rowWidth(children[0].Output())
-		if inWidth > 0 {
-			size = size / inWidth * rowWidth(p.Output())
-		}
-		return size, hint
-	}
-	return unknown, false
 }
 
 func rowWidth(attrs []*logical.ColumnRef) int64 {

@@ -14,6 +14,17 @@ import (
 type Planner struct {
 	// DefaultParallelism is the partition count of shuffles.
 	DefaultParallelism int
+	// BroadcastThreshold is spark.sql.autoBroadcastJoinThreshold: a join side whose estimated
+	// size is at most this many bytes is broadcast. 0 means the default (10 MiB); negative
+	// disables broadcasting except where a broadcast hint asks for it.
+	BroadcastThreshold int64
+}
+
+func (p *Planner) broadcastThreshold() int64 {
+	if p.BroadcastThreshold == 0 {
+		return DefaultBroadcastThreshold
+	}
+	return p.BroadcastThreshold
 }
 
 // Lowering turns one logical node into a physical node, lowering children with p.

@@ -1,0 +1,152 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/quiverdata/quiver/planner/physical"
+)
+
+// A broadcast hash join's build side is read by every probe task. Building the hash table once
+// per task repeated the concatenation and indexing in every task (4 tasks over orders in TPC-H
+// Q3); instead the first task to need it builds it from the broadcast stage's output and the
+// others share it read-only. The table lives as long as that output (the job).
+
+// sharedBuild is one broadcast join's build side, indexed once.
+type sharedBuild struct {
+	mu    sync.Mutex
+	done  bool
+	err   error
+	batch arrow.RecordBatch
+	table *joinTable
+	res   *MemoryReservation
+	// tooLarge is set when the build side did not fit the memory pool: each task then builds
+	// its own table and may fall back to the grace join, as for a partitioned join.
+	tooLarge bool
+}
+
+func (b *sharedBuild) release() {
+	if b.batch != nil {
+		b.batch.Release()
+		b.batch = nil
+	}
+	b.table = nil
+	if b.res != nil {
+		b.res.Free()
+	}
+}
+
+// broadcastBuild returns the shared build of join in this output, creating its slot.
+func (o *ShuffleOutput) broadcastBuild(join *physical.HashJoin) (*sharedBuild, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.released {
+		return nil, false
+	}
+	if o.builds == nil {
+		o.builds = map[*physical.HashJoin]*sharedBuild{}
+	}
+	b, ok := o.builds[join]
+	if !ok {
+		b = &sharedBuild{}
+		o.builds[join] = b
+	}
+	return b, true
+}
+
+// sharedBroadcastBuild finds the shared build slot of a broadcast join whose build side is a
+// finished broadcast stage; nil when the join cannot share one.
+func sharedBroadcastBuild(node *physical.HashJoin) *sharedBuild {
+	if !node.Broadcast {
+		return nil
+	}
+	exchange, ok := node.BuildNode().(*physical.Exchange)
+	if !ok || exchange.Partitioning.Kind != physical.BroadcastPartitioning || exchange.Stage == nil {
+		return nil
+	}
+	out, ok := exchange.Stage.Data.(*ShuffleOutput)
+	if !ok {
+		return nil
+	}
+	b, ok := out.broadcastBuild(node)
+	if !ok {
+		return nil
+	}
+	return b
+}
+
+// useSharedBuild sets j's build batch and table from the shared build, building it first when
+// this task is the first to ask. It reports false when the build side is too large to share.
+func (j *hashJoin) useSharedBuild(ctx context.Context) (bool, error) {
+	s := j.shared
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.done {
+		s.err = j.buildShared(ctx, s)
+		s.done = true
+	}
+	if s.err != nil {
+		return false, s.err
+	}
+	if s.tooLarge {
+		return false, nil
+	}
+	s.batch.Retain()
+	j.buildBatch = s.batch
+	j.table = s.table
+	return true, nil
+}
+
+func (j *hashJoin) buildShared(ctx context.Context, s *sharedBuild) error {
+	exchange := j.node.BuildNode().(*physical.Exchange)
+	reader, err := buildExchangeRead(j.tc, exchange, 0)
+	if err != nil {
+		return err
+	}
+	defer reader.Close()
+	if err := reader.Open(ctx); err != nil {
+		return err
+	}
+	s.res = j.tc.MemoryPool().NewReservation("BroadcastHashJoin")
+	var batches []arrow.RecordBatch
+	defer func() { releaseBatchList(batches) }()
+	for {
+		b, err := reader.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		batches = append(batches, b)
+		if !s.res.TryGrow(BatchBytes(b)) {
+			s.tooLarge = true
+			s.res.Free()
+			return nil
+		}
+	}
+	all, err := concatRecordBatches(j.tc, exchange.Schema(), batches)
+	if err != nil {
+		return err
+	}
+	keys, err := evalExprList(&EvalContext{Ctx: ctx, Task: j.tc}, j.buildKeys(), all)
+	if err != nil {
+		all.Release()
+		return err
+	}
+	defer releaseArrayList(keys)
+	table := newKeyedJoinTable(j.tc, keys, j.node.NullSafe, j.intKeys())
+	table.rows = int(all.NumRows())
+	if !s.res.TryGrow(table.bytes()) {
+		all.Release()
+		s.tooLarge = true
+		s.res.Free()
+		return nil
+	}
+	s.batch, s.table = all, table
+	return nil
+}
