@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/quiverdata/quiver/errkind"
 	"github.com/quiverdata/quiver/planner/logical"
@@ -350,8 +351,59 @@ func (b *Binder) correlatedScalar(outer logical.Plan, q Query) (logical.Plan, er
 	// Keep the outer columns and the value only: the grouping keys would shadow outer names.
 	out := join.Output()
 	keep := attrsAsNamed(out[:len(outer.Output())])
-	keep = append(keep, out[len(out)-1])
+	value := out[len(out)-1]
+	if empty, ok := emptyInputValue(named[0]); ok {
+		// The count bug: an outer row no group matches must see the aggregate over no rows
+		// (count 0), not NULL, as Spark's RewriteCorrelatedScalarSubquery gives. A matched row
+		// has a non-null first key (the join compares it with '='), so a null key means none.
+		unmatched, err := a.ResolveCall("isnull", []logical.Expr{out[len(outer.Output())]}, false)
+		if err != nil {
+			return nil, err
+		}
+		choice := &logical.Call{Function: "case_when", Args: []logical.Expr{unmatched, empty, value}, Type: value.Type, Null: true,
+			Display: value.ColumnName}
+		keep = append(keep, &logical.Alias{Child: choice, Alias: value.ColumnName, AttrID: a.IDs.Next()})
+		return &logical.Project{Input: join, Expressions: keep}, nil
+	}
+	keep = append(keep, value)
 	return &logical.Project{Input: join, Expressions: keep}, nil
+}
+
+// emptyInputValue is a correlated scalar subquery's value over no rows, unless that is plainly
+// NULL (a lone sum, avg, max...): its select item with count-like aggregates replaced by 0 and
+// the others by NULL (coalesce(max(x), 0) over no rows is 0).
+func emptyInputValue(item logical.Named) (logical.Expr, bool) {
+	root := logical.StripAlias(item)
+	if call, ok := root.(*logical.AggregateCall); ok && !countLike(call) {
+		return nil, false
+	}
+	out, err := logical.Transform(root, func(x logical.Expr) (logical.Expr, error) {
+		call, ok := x.(*logical.AggregateCall)
+		if !ok {
+			return x, nil
+		}
+		if countLike(call) {
+			zero, err := scalar.MakeScalar(int64(0)).CastTo(call.Type)
+			if err != nil {
+				return nil, err
+			}
+			return logical.NewLiteral(zero), nil
+		}
+		return logical.NullLiteral(call.Type), nil
+	})
+	if err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+// countLike tells aggregates whose value over no rows is 0 rather than NULL.
+func countLike(call *logical.AggregateCall) bool {
+	switch strings.ToLower(call.Function) {
+	case "count", "count_if", "approx_count_distinct":
+		return !call.NullIfEmpty
+	}
+	return false
 }
 
 func onlyFrom(e logical.Expr, ids map[logical.ExprID]bool) bool {

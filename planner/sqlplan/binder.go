@@ -438,6 +438,18 @@ func (b *Binder) selectQuery(s *Select, orderBy []*logical.SortOrder) (logical.P
 	if len(s.GroupBy) > 0 || s.Having != nil || b.hasAggregate(items) {
 		return b.aggregate(plan, s, items, orderBy)
 	}
+	for i, item := range items {
+		// A scalar subquery in the select list joins its value to each row, as in WHERE.
+		if !containsSubquery(item) {
+			continue
+		}
+		if plan, items[i], err = b.attachScalarSubqueries(plan, item); err != nil {
+			return nil, err
+		}
+		if containsSubquery(items[i]) {
+			return nil, errkind.NotImplemented("IN and EXISTS subqueries in the select list are not supported yet; use them in WHERE")
+		}
+	}
 	input := plan
 	projected, err := b.C.Project(plan, items)
 	if err != nil {
