@@ -72,9 +72,7 @@ func (a *Analyzer) ResolveExpr(e logical.Expr, input logical.Plan) (logical.Expr
 
 // ResolveExprIn resolves an expression against a list of attributes.
 func (a *Analyzer) ResolveExprIn(e logical.Expr, attrs []*logical.ColumnRef) (logical.Expr, error) {
-	return logical.Transform(e, func(x logical.Expr) (logical.Expr, error) {
-		return a.resolveNode(x, attrs)
-	})
+	return a.resolveTree(e, attrs, nil)
 }
 
 // ResolveNamedList resolves projection expressions, expanding stars and naming every output.

@@ -1201,7 +1201,7 @@ func (p *parser) notExpression() (logical.Expr, error) {
 }
 
 func (p *parser) predicate() (logical.Expr, error) {
-	if p.atKeyword("EXISTS") && p.peekAt(1).text == "(" {
+	if p.atKeyword("EXISTS") && p.peekAt(1).text == "(" && !p.existsIsFunctionCall() {
 		p.next()
 		p.next()
 		q, err := p.query()
@@ -1533,7 +1533,11 @@ func (p *parser) primary() (logical.Expr, error) {
 					return nil, err
 				}
 				if p.atOp("->") {
-					return nil, p.unsupportedf("lambda functions (x -> ...)")
+					names, ok := lambdaParameterNames(args)
+					if !ok {
+						return nil, p.errorf("lambda function parameters must be plain names, as in (x, y) -> x + y")
+					}
+					return p.lambdaAfterParameters(names)
 				}
 				return call("struct", args...), nil
 			}
@@ -1541,7 +1545,11 @@ func (p *parser) primary() (logical.Expr, error) {
 				return nil, err
 			}
 			if p.atOp("->") {
-				return nil, p.unsupportedf("lambda functions (x -> ...)")
+				names, ok := lambdaParameterNames([]logical.Expr{first})
+				if !ok {
+					return nil, p.errorf("a lambda function parameter must be a plain name, as in (x) -> x + 1")
+				}
+				return p.lambdaAfterParameters(names)
 			}
 			return first, nil
 		}
@@ -1800,7 +1808,7 @@ func (p *parser) caseExpression() (logical.Expr, error) {
 
 func (p *parser) nameOrCall() (logical.Expr, error) {
 	if p.peekAt(1).kind == tokOperator && p.peekAt(1).text == "->" {
-		return nil, p.unsupportedf("lambda functions (x -> ...)")
+		return p.lambdaAfterParameters([]string{p.next().text})
 	}
 	parts, err := p.qualifiedName()
 	if err != nil {

@@ -45,7 +45,6 @@ func TestParseStatementsAndErrors(t *testing.T) {
 
 	for construct, text := range map[string]string{
 		"LATERAL VIEW":             "SELECT a FROM t LATERAL VIEW explode(b) e AS x",
-		"lambda functions":         "SELECT transform(a, x -> x + 1) FROM t",
 		"GROUP BY ROLLUP":          "SELECT a FROM t GROUP BY ROLLUP(a)",
 		"quantified comparisons":   "SELECT a FROM t WHERE a > ALL (SELECT b FROM s)",
 		"persistent views":         "CREATE VIEW v AS SELECT 1",

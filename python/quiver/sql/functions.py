@@ -609,3 +609,87 @@ def approx_count_distinct(col: Any, rsd: float | None = None) -> Column:  # noqa
 approxCountDistinct = approx_count_distinct
 
 # -- end of aggregate functions (engineer E1) --------------------------------------------------------
+
+
+# higher-order functions: the Python function is called once, on placeholder columns, to build
+# a lambda expression the server evaluates (PySpark does the same); it never runs per row.
+
+_lambda_variable_counter = [0]
+
+
+def _lambda(f: Any, allowed: tuple[int, ...]) -> ex.Expression:
+    import inspect
+
+    if not callable(f):
+        raise TypeError(f"a higher-order function needs a Python function, got {type(f).__name__}")
+    parameters = [
+        p for p in inspect.signature(f).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    if len(parameters) not in allowed:
+        want = " or ".join(str(n) for n in allowed)
+        raise ValueError(f"the function passed here must take {want} arguments, {f} takes {len(parameters)}")
+    names = []
+    for base in ("x", "y", "z")[: len(parameters)]:
+        _lambda_variable_counter[0] += 1
+        names.append(f"{base}_{_lambda_variable_counter[0]}")
+    variables = []
+    for name in names:
+        e = ex.Expression()
+        e.unresolved_named_lambda_variable.name_parts.append(name)
+        variables.append(Column(e))
+    body = f(*variables)
+    if not isinstance(body, Column):
+        body = lit(body)
+    out = ex.Expression()
+    out.lambda_function.function.CopyFrom(body._expr)
+    for v in variables:
+        out.lambda_function.arguments.append(v._expr.unresolved_named_lambda_variable)
+    return out
+
+
+def _higher_order(name: str, columns: list[Column], functions: list[tuple[Any, tuple[int, ...]]]) -> Column:
+    lambdas = [Column(_lambda(f, allowed)) for f, allowed in functions]
+    return _fn(name, *columns, *lambdas)
+
+
+def transform(col: Any, f: Any) -> Column:
+    return _higher_order("transform", [_c(col)], [(f, (1, 2))])
+
+
+def filter(col: Any, f: Any) -> Column:  # noqa: A001 - PySpark's name
+    return _higher_order("filter", [_c(col)], [(f, (1, 2))])
+
+
+def exists(col: Any, f: Any) -> Column:
+    return _higher_order("exists", [_c(col)], [(f, (1,))])
+
+
+def forall(col: Any, f: Any) -> Column:
+    return _higher_order("forall", [_c(col)], [(f, (1,))])
+
+
+def aggregate(col: Any, initialValue: Any, merge: Any, finish: Any = None) -> Column:
+    functions = [(merge, (2,))] + ([(finish, (1,))] if finish is not None else [])
+    return _higher_order("aggregate", [_c(col), _v(initialValue)], functions)
+
+
+def reduce(col: Any, initialValue: Any, merge: Any, finish: Any = None) -> Column:
+    functions = [(merge, (2,))] + ([(finish, (1,))] if finish is not None else [])
+    return _higher_order("reduce", [_c(col), _v(initialValue)], functions)
+
+
+def zip_with(left: Any, right: Any, f: Any) -> Column:
+    return _higher_order("zip_with", [_c(left), _c(right)], [(f, (2,))])
+
+
+def transform_keys(col: Any, f: Any) -> Column:
+    return _higher_order("transform_keys", [_c(col)], [(f, (2,))])
+
+
+def transform_values(col: Any, f: Any) -> Column:
+    return _higher_order("transform_values", [_c(col)], [(f, (2,))])
+
+
+def map_filter(col: Any, f: Any) -> Column:
+    return _higher_order("map_filter", [_c(col)], [(f, (2,))])
