@@ -257,6 +257,12 @@ func gatherDictionary(column arrow.Array, t arrow.DataType, mem memory.Allocator
 	n := len(keys)
 	hasNulls := indices.NullN() > 0
 
+	if !hasNulls && int(size) <= n {
+		if width, ok := uniformWidth(dictionaryOffsets); ok {
+			return gatherFixedWidth(keys, dictionaryBytes, width, size, t, mem)
+		}
+	}
+
 	offsetBuffer := newOutputBuffer(mem, arrow.Int32Traits.BytesRequired(n+1))
 	offsets := arrow.Int32Traits.CastFromBytes(offsetBuffer.Bytes())
 	var total int64
@@ -282,9 +288,17 @@ func gatherDictionary(column arrow.Array, t arrow.DataType, mem memory.Allocator
 	for i, k := range keys {
 		start, end := offsets[i], offsets[i+1]
 		if start == end {
-			continue
+			continue // empty or null (a null's index is not checked)
 		}
 		from := dictionaryOffsets[k] - base
+		// Flags and codes are a few bytes: a byte loop beats a memmove call per value.
+		if end-start <= 16 {
+			for j := start; j < end; j++ {
+				data[j] = dictionaryBytes[from]
+				from++
+			}
+			continue
+		}
 		copy(data[start:end], dictionaryBytes[from:from+(end-start)])
 	}
 	validity := validityCopy(indices, mem)
@@ -294,6 +308,59 @@ func gatherDictionary(column arrow.Array, t arrow.DataType, mem memory.Allocator
 	if validity != nil {
 		validity.Release()
 	}
+	defer result.Release()
+	return array.MakeFromData(result), nil
+}
+
+// uniformWidth reports whether every value of a dictionary has the same length (flags, codes,
+// fixed formats), returning it.
+func uniformWidth(offsets []int32) (int32, bool) {
+	if len(offsets) < 2 {
+		return 0, false
+	}
+	width := offsets[1] - offsets[0]
+	for i := 2; i < len(offsets); i++ {
+		if offsets[i]-offsets[i-1] != width {
+			return 0, false
+		}
+	}
+	return width, width > 0
+}
+
+// gatherFixedWidth is gatherDictionary for a dictionary of values of one width and no nulls:
+// offsets are multiples of the width and a value is width bytes at key*width.
+func gatherFixedWidth(keys []int32, dictionaryBytes []byte, width, size int32, t arrow.DataType, mem memory.Allocator) (arrow.Array, error) {
+	n := len(keys)
+	if int64(n)*int64(width) > int64(^uint32(0)>>1) {
+		return nil, fmt.Errorf("a batch of %d strings holds more than 2 GiB; lower the batch size", n)
+	}
+	offsetBuffer := newOutputBuffer(mem, arrow.Int32Traits.BytesRequired(n+1))
+	offsets := arrow.Int32Traits.CastFromBytes(offsetBuffer.Bytes())
+	for i := range offsets {
+		offsets[i] = int32(i) * width
+	}
+	dataBuffer := newOutputBuffer(mem, n*int(width))
+	data := dataBuffer.Bytes()
+	for _, k := range keys {
+		if uint32(k) >= uint32(size) {
+			offsetBuffer.Release()
+			dataBuffer.Release()
+			return nil, fmt.Errorf("dictionary index %d out of range [0, %d)", k, size)
+		}
+	}
+	if width == 1 {
+		for i, k := range keys {
+			data[i] = dictionaryBytes[k]
+		}
+	} else {
+		w := int(width)
+		for i, k := range keys {
+			copy(data[i*w:i*w+w], dictionaryBytes[int(k)*w:int(k)*w+w])
+		}
+	}
+	result := array.NewData(t, n, []*memory.Buffer{nil, offsetBuffer, dataBuffer}, nil, 0, 0)
+	offsetBuffer.Release()
+	dataBuffer.Release()
 	defer result.Release()
 	return array.MakeFromData(result), nil
 }
