@@ -84,3 +84,89 @@ func TestDecimalFastPathsAgreeWithBigInt(t *testing.T) {
 		t.Fatalf("only %d rows took the fast paths", checked)
 	}
 }
+
+// TestDecimalBatchLoopsAgreeWithBigInt runs the batch loops over random operands (literal and
+// column strides): every row they compute equals math/big's result, and every row they leave
+// pending is one that overflows or does not fit the int64 path.
+func TestDecimalBatchLoopsAgreeWithBigInt(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	edge := []int64{0, 1, -1, 5, -5, 50, -50, math.MaxInt64, math.MinInt64, math.MaxInt64 / 10, math.MinInt64 / 10, 999_999_999_999_999}
+	pick := func() decimal128.Num {
+		switch rng.Intn(5) {
+		case 0:
+			return decimal128.FromI64(edge[rng.Intn(len(edge))])
+		case 1:
+			return decimal128.New(rng.Int63n(3)-1, rng.Uint64()) // beyond int64 now and then
+		case 2:
+			return decimal128.FromI64(rng.Int63() - rng.Int63())
+		}
+		return decimal128.FromI64(rng.Int63n(2_000_000) - 1_000_000)
+	}
+	computed := 0
+	for _, op := range []string{"add", "subtract", "multiply"} {
+		for trial := 0; trial < 2000; trial++ {
+			s1, s2 := rng.Intn(8), rng.Intn(8)
+			s := max(s1, s2)
+			if op == "multiply" {
+				s = rng.Intn(s1 + s2 + 1)
+			}
+			precision := max(rng.Intn(38)+1, s)
+			loop := newDecimalBatchOp(op, s1, s2, s, precision)
+			if loop == nil {
+				continue
+			}
+			const n = 16
+			l, r := make([]decimal128.Num, n), make([]decimal128.Num, n)
+			for i := range l {
+				l[i], r[i] = pick(), pick()
+			}
+			rs := 1
+			if rng.Intn(3) == 0 {
+				rs = 0 // a literal right operand
+			}
+			out := make([]decimal128.Num, n)
+			pending := map[int32]bool{}
+			for _, i := range loop(out, l, 1, r, rs, nil) {
+				pending[i] = true
+			}
+			for i := 0; i < n; i++ {
+				x, y := l[i], r[i*rs]
+				a, b := new(big.Int).Set(x.BigInt()), new(big.Int).Set(y.BigInt())
+				var want big.Int
+				switch op {
+				case "add", "subtract":
+					scaleBy(a, s-s1)
+					scaleBy(b, s-s2)
+					if op == "add" {
+						want.Add(a, b)
+					} else {
+						want.Sub(a, b)
+					}
+				case "multiply":
+					want.Mul(a, b)
+					roundHalfUp(&want, s1+s2-s)
+				}
+				limit := new(big.Int).Exp(bigTen, big.NewInt(int64(precision)), nil)
+				overflow := want.CmpAbs(limit) >= 0
+				if pending[int32(i)] {
+					_, xFits := int64Of(x)
+					_, yFits := int64Of(y)
+					if !overflow && xFits && yFits && op == "multiply" {
+						t.Fatalf("%s(%s@%d, %s@%d) -> decimal(%d,%d) was left pending but fits", op, x.BigInt(), s1, y.BigInt(), s2, precision, s)
+					}
+					continue
+				}
+				if overflow {
+					t.Fatalf("%s(%s@%d, %s@%d) -> decimal(%d,%d) overflows but was computed as %s", op, x.BigInt(), s1, y.BigInt(), s2, precision, s, out[i].BigInt())
+				}
+				if out[i].BigInt().Cmp(&want) != 0 {
+					t.Fatalf("%s(%s@%d, %s@%d) -> decimal(%d,%d) = %s, want %s", op, x.BigInt(), s1, y.BigInt(), s2, precision, s, out[i].BigInt(), &want)
+				}
+				computed++
+			}
+		}
+	}
+	if computed < 5000 {
+		t.Fatalf("only %d rows took the batch loops", computed)
+	}
+}

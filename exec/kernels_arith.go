@@ -350,7 +350,9 @@ func decimalArithmeticKernel(op string, mode logical.EvalMode) Kernel {
 		lv, rv := values[decimal128.Num](l), values[decimal128.Num](r)
 		validity := newValidity(ec.Task.Allocator, n, full...)
 		allValid := validity.nulls == 0
-		buf, out := newFixedBuffer[decimal128.Num](ec.Task.Allocator, n)
+		// Every row of out is written below (the batch loop, or zero before the exact path), so
+		// the buffer is not cleared first: clearing was a tenth of a Q1 expression's time.
+		buf, out := newUnclearedFixedBuffer[decimal128.Num](ec.Task.Allocator, n)
 		fail := func(e error) (compute.Datum, error) {
 			validity.release()
 			buf.Release()
@@ -366,9 +368,11 @@ func decimalArithmeticKernel(op string, mode logical.EvalMode) Kernel {
 		}
 		fast := newDecimalFastOp(op, s1, s2, s, int(result.Precision))
 		var v, a, b big.Int
-		for i := 0; i < n; i++ {
+		// exact computes row i with the per-row fast path or math/big.
+		exact := func(i int) error {
+			out[i] = decimal128.Num{}
 			if !allValid && !validity.valid(i) {
-				continue
+				return nil
 			}
 			x, y := lv[i*ls], rv[i*rs]
 			if fast != nil {
@@ -376,9 +380,9 @@ func decimalArithmeticKernel(op string, mode logical.EvalMode) Kernel {
 					if !overflow {
 						out[i] = r
 					} else if e := outOfRange(i); e != nil {
-						return fail(e)
+						return e
 					}
-					continue
+					return nil
 				}
 			}
 			a.Set(x.BigInt())
@@ -396,10 +400,10 @@ func decimalArithmeticKernel(op string, mode logical.EvalMode) Kernel {
 				default:
 					if b.Sign() == 0 {
 						if mode == logical.EvalANSI {
-							return fail(divideByZero(call))
+							return divideByZero(call)
 						}
 						validity.setNull(i)
-						continue
+						return nil
 					}
 					v.Rem(&a, &b) // truncated: the sign follows the dividend, as Java's BigDecimal.remainder
 				}
@@ -410,10 +414,10 @@ func decimalArithmeticKernel(op string, mode logical.EvalMode) Kernel {
 			case "divide":
 				if b.Sign() == 0 {
 					if mode == logical.EvalANSI {
-						return fail(divideByZero(call))
+						return divideByZero(call)
 					}
 					validity.setNull(i)
-					continue
+					return nil
 				}
 				// a/10^s1 / (b/10^s2) * 10^s = a * 10^(s - s1 + s2) / b
 				k := s - s1 + s2
@@ -425,12 +429,25 @@ func decimalArithmeticKernel(op string, mode logical.EvalMode) Kernel {
 				divideHalfUp(&v, &a, &b)
 			}
 			if v.CmpAbs(limit) >= 0 {
-				if e := outOfRange(i); e != nil {
-					return fail(e)
-				}
-				continue
+				return outOfRange(i)
 			}
 			out[i] = decimal128.FromBigInt(&v)
+			return nil
+		}
+		if batch := newDecimalBatchOp(op, s1, s2, s, int(result.Precision)); batch != nil && lv != nil && rv != nil {
+			// Null rows computed on whatever their slots hold are harmless: only rows left
+			// pending (which may be null) go through the validity check and the exact path.
+			for _, i := range batch(out, lv, ls, rv, rs, nil) {
+				if err := exact(int(i)); err != nil {
+					return fail(err)
+				}
+			}
+		} else {
+			for i := 0; i < n; i++ {
+				if err := exact(i); err != nil {
+					return fail(err)
+				}
+			}
 		}
 		return datumOf(makeFixedArray(call.Type, n, buf, validity)), nil
 	}
