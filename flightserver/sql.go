@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/quiverdata/quiver/errkind"
+	"github.com/quiverdata/quiver/planner/logical"
 	"github.com/quiverdata/quiver/planner/protoplan"
 	"github.com/quiverdata/quiver/planner/sqlplan"
 	pb "github.com/quiverdata/quiver/proto/quiver/v1"
@@ -85,6 +86,22 @@ func sqlString(v string) string {
 }
 
 // -- sqlplan.StatementCatalog on the server's catalog -------------------------------------------
+
+// ExplainPlan is SQL's EXPLAIN: the same plans, stages and text as DataFrame.explain(mode).
+func (c *catalog) ExplainPlan(p logical.Plan, mode string) (string, error) {
+	q, err := c.server.PlanLogical(c.session, p)
+	if err != nil {
+		return "", err
+	}
+	explainMode := map[string]pb.ActionAnalyzePlan_ExplainMode{
+		"":          pb.ActionAnalyzePlan_EXPLAIN_MODE_SIMPLE,
+		"EXTENDED":  pb.ActionAnalyzePlan_EXPLAIN_MODE_EXTENDED,
+		"FORMATTED": pb.ActionAnalyzePlan_EXPLAIN_MODE_FORMATTED,
+		"CODEGEN":   pb.ActionAnalyzePlan_EXPLAIN_MODE_CODEGEN,
+		"COST":      pb.ActionAnalyzePlan_EXPLAIN_MODE_COST,
+	}[mode]
+	return q.Explain(explainMode), nil
+}
 
 func (c *catalog) CreateView(name []string, text string, global, replace, ifNotExists bool) error {
 	target := c.session

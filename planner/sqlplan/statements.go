@@ -217,7 +217,10 @@ func ExecuteStatement(c *protoplan.Converter, stmt Statement, params Parameters)
 		if err != nil {
 			return nil, err
 		}
-		text := "== Analyzed Logical Plan ==\n" + logical.Format(p)
+		text, err := explainText(c.A.Catalog, p, s.Mode)
+		if err != nil {
+			return nil, err
+		}
 		return b.rows([]string{"plan"}, [][]string{{text}}, true)
 	case *SetConfig:
 		if err := needStatements("SET"); err != nil {
