@@ -302,8 +302,9 @@ func newPythonEval(tc *TaskContext, node *physical.PythonEval, in Operator) *pyt
 	index := map[string]int{}
 	var fields []arrow.Field
 	for _, c := range node.Calls {
-		offs := make([]int32, len(c.Args))
-		for j, a := range c.Args {
+		innermost := pythonChain(c)[0]
+		offs := make([]int32, len(innermost.Args))
+		for j, a := range innermost.Args {
 			key := a.String() + "|" + fmt.Sprint(a.DataType())
 			idx, ok := index[key]
 			if !ok {
@@ -329,7 +330,12 @@ func (p *pythonEval) header() *pb.WorkerTask {
 	h := &pb.WorkerTask{EvalType: pb.PythonEvalType(et)}
 	var fields []arrow.Field
 	for i, c := range p.node.Calls {
-		h.Functions = append(h.Functions, pythonFunction(c.Function, p.offsets[i], p.tc.Allocator))
+		chain := pythonChain(c)
+		f := pythonFunction(chain[0].Function, p.offsets[i], p.tc.Allocator)
+		for _, next := range chain[1:] {
+			f.Chain = append(f.Chain, pythonFunction(next.Function, nil, p.tc.Allocator))
+		}
+		h.Functions = append(h.Functions, f)
 		fields = append(fields, arrow.Field{Name: fmt.Sprintf("_%d", i), Type: c.Function.ReturnType, Nullable: true})
 	}
 	h.ReturnSchema = &pb.Schema{ArrowSchema: flight.SerializeSchema(arrow.NewSchema(fields, nil), p.tc.Allocator)}
@@ -340,11 +346,30 @@ func (p *pythonEval) header() *pb.WorkerTask {
 }
 
 func (p *pythonEval) functions() []*logical.PythonFunction {
-	out := make([]*logical.PythonFunction, len(p.node.Calls))
-	for i, c := range p.node.Calls {
-		out[i] = c.Function
+	var out []*logical.PythonFunction
+	for _, c := range p.node.Calls {
+		for _, link := range pythonChain(c) {
+			out = append(out, link.Function)
+		}
 	}
 	return out
+}
+
+// pythonChain is a stack of calls that runs as one function in the worker, innermost first: u,
+// and while the call has one argument that is a call of the same eval type, that call too
+// (udf1(udf2(x)) sends x and applies udf2 then udf1, as Spark chains Python functions). The
+// optimizer extracts such stacks whole (optimizer.IsPythonChain).
+func pythonChain(u *logical.PythonUDF) []*logical.PythonUDF {
+	chain := []*logical.PythonUDF{u}
+	for u.Function.EvalType != logical.PythonScalarPandasIter && len(u.Args) == 1 {
+		inner, ok := u.Args[0].(*logical.PythonUDF)
+		if !ok || inner.Function.EvalType != u.Function.EvalType {
+			break
+		}
+		chain = append([]*logical.PythonUDF{inner}, chain...)
+		u = inner
+	}
+	return chain
 }
 
 // arguments evaluates the distinct argument expressions over b into a batch (owned by caller).

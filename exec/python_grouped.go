@@ -157,7 +157,11 @@ type groupedPython struct {
 	// keysAtStarts holds each group's key values in group order (aggregates prepend them).
 	keysAtStarts []arrow.Array
 	groupCursor  int64
-	done         bool
+	// sortedInput holds the input rows in the order sent (by group) for window calls, whose
+	// output is one value per row; rowCursor is the next row to pair with the worker's output.
+	sortedInput arrow.RecordBatch
+	rowCursor   int64
+	done        bool
 }
 
 func buildGroupedPython(tc *TaskContext, n physical.Node, partition int) (Operator, error) {
@@ -272,13 +276,19 @@ func (g *groupedPython) prepare(ctx context.Context) (bool, error) {
 	for i, row := range order {
 		sortedIDs[i] = ids[row]
 	}
+	if g.node.Window {
+		if g.sortedInput, err = TakeRecordBatch(ec, all, orderArr); err != nil {
+			sorted.Release()
+			return false, err
+		}
+	}
 	groupCol := int64Array(mem, sortedIDs)
 	cols := append(append([]arrow.Array(nil), sorted.Columns()...), groupCol)
 	payload := array.NewRecordBatch(sendSchema, cols, int64(n))
 	sorted.Release()
 	groupCol.Release()
 
-	if g.node.Function == nil {
+	if g.node.Function == nil && !g.node.Window {
 		// The aggregate's output starts with each group's key values.
 		startRows := make([]int32, len(starts))
 		for i, s := range starts {
@@ -305,6 +315,9 @@ func (g *groupedPython) prepare(ctx context.Context) (bool, error) {
 		returnSchema = g.node.OutSchema
 	} else {
 		h.EvalType = pb.PythonEvalType(logical.PythonGroupedAggPandas)
+		if g.node.Window {
+			h.EvalType = pb.PythonEvalType(logical.PythonWindowAggPandas)
+		}
 		var rf []arrow.Field
 		for i, c := range g.node.Calls {
 			h.Functions = append(h.Functions, pythonFunction(c.Function, offsets[i], mem))
@@ -362,8 +375,14 @@ func (g *groupedPython) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		return g.stream.nextBatch(g.node.OutSchema, &g.done)
 	}
 	b, err := g.stream.nextBatch(nil, &g.done)
+	if errors.Is(err, io.EOF) && g.node.Window && g.rowCursor != g.sortedInput.NumRows() {
+		return nil, errkind.Internal("the Python worker returned %d window values for %d rows", g.rowCursor, g.sortedInput.NumRows())
+	}
 	if err != nil {
 		return nil, err
+	}
+	if g.node.Window {
+		return g.pairWithRows(b)
 	}
 	n := b.NumRows()
 	if g.groupCursor+n > int64(len(g.keysAtStarts)) && len(g.keysAtStarts) > 0 && g.groupCursor+n > int64(g.keysAtStarts[0].Len()) {
@@ -387,10 +406,38 @@ func (g *groupedPython) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	return out, nil
 }
 
+// pairWithRows appends the worker's per-row window values (b, released here) to the input rows
+// they belong to: the worker answers in the order the rows were sent.
+func (g *groupedPython) pairWithRows(b arrow.RecordBatch) (arrow.RecordBatch, error) {
+	defer b.Release()
+	n := b.NumRows()
+	if g.rowCursor+n > g.sortedInput.NumRows() {
+		return nil, errkind.Internal("the Python worker returned more window values than there are rows")
+	}
+	cols := make([]arrow.Array, 0, len(g.node.OutSchema.Fields()))
+	for _, c := range g.sortedInput.Columns() {
+		cols = append(cols, array.NewSlice(c, g.rowCursor, g.rowCursor+n))
+	}
+	for _, c := range b.Columns() {
+		c.Retain()
+		cols = append(cols, c)
+	}
+	out := array.NewRecordBatch(g.node.OutSchema, cols, n)
+	for _, c := range cols {
+		c.Release()
+	}
+	g.rowCursor += n
+	return out, nil
+}
+
 func (g *groupedPython) Close() error {
 	if g.stream != nil {
 		g.stream.close()
 		g.stream = nil
+	}
+	if g.sortedInput != nil {
+		g.sortedInput.Release()
+		g.sortedInput = nil
 	}
 	for _, k := range g.keysAtStarts {
 		k.Release()

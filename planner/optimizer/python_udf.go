@@ -8,8 +8,11 @@ import (
 
 // ExtractPythonUDFs moves scalar Python calls out of projections and filters into PythonEval
 // nodes below them, as Spark's ExtractPythonUDFs does: the calls of one eval type in one node
-// share one round trip per batch to a worker, and their results become plain columns. Nested
-// calls (f(g(x))) are extracted innermost first, one PythonEval per level.
+// share one round trip per batch to a worker, and their results become plain columns. A stack of
+// calls of one eval type each taking the one below as its only argument (f(g(x))) is one call
+// too: the worker applies g then f (Spark's chained Python functions). Other nested calls
+// (f(g(x), y), calls of different eval types) are extracted innermost first, one PythonEval per
+// level.
 type ExtractPythonUDFs struct{}
 
 func init() { RegisterRule(ExtractPythonUDFs{}) }
@@ -79,9 +82,11 @@ func extractCalls(input logical.Plan, exprs []logical.Expr, newID func() logical
 			if !ok || !u.Function.EvalType.IsScalar() {
 				return true
 			}
-			for _, a := range u.Args {
-				if logical.ContainsPythonUDF(a) {
-					return true // the inner call goes first
+			if !IsPythonChain(u) {
+				for _, a := range u.Args {
+					if logical.ContainsPythonUDF(a) {
+						return true // the inner call goes first
+					}
 				}
 			}
 			if len(calls) == 0 {
@@ -119,6 +124,28 @@ func extractCalls(input logical.Plan, exprs []logical.Expr, newID func() logical
 		rewritten[i] = r
 	}
 	return &logical.PythonEval{Input: input, Calls: calls, Results: results}, rewritten
+}
+
+// IsPythonChain reports whether u's arguments hold no Python call other than a chain below it:
+// one argument that is itself a call of the same eval type whose arguments are a chain or free
+// of Python calls. Such a stack runs as one function in the worker. Iterator UDFs do not chain.
+func IsPythonChain(u *logical.PythonUDF) bool {
+	if u.Function.EvalType == logical.PythonScalarPandasIter {
+		return false
+	}
+	if len(u.Args) != 1 {
+		for _, a := range u.Args {
+			if logical.ContainsPythonUDF(a) {
+				return false
+			}
+		}
+		return true
+	}
+	inner, ok := u.Args[0].(*logical.PythonUDF)
+	if !ok {
+		return !logical.ContainsPythonUDF(u.Args[0])
+	}
+	return inner.Function.EvalType == u.Function.EvalType && IsPythonChain(inner)
 }
 
 // callKey identifies a call for de-duplication: the same function over the same arguments.

@@ -71,7 +71,10 @@ type GroupedPython struct {
 	// Function is the applyInPandas function; nil for aggregates.
 	Function *logical.PythonFunction
 	// Calls are the aggregate calls; empty for applyInPandas.
-	Calls     []*logical.PythonUDF
+	Calls []*logical.PythonUDF
+	// Window: the calls run over windows (WindowInPandas): the output is every input row, ordered
+	// by group, followed by each call's value over the row's group, instead of one row per group.
+	Window    bool
 	OutSchema *arrow.Schema
 }
 
@@ -85,6 +88,9 @@ func (g *GroupedPython) Describe() string {
 	calls := make([]logical.Expr, len(g.Calls))
 	for i, c := range g.Calls {
 		calls[i] = c
+	}
+	if g.Window {
+		return fmt.Sprintf("WindowInPandas [%s], partition by [%s]", logical.JoinExprs(calls, ", "), logical.JoinExprs(g.Grouping, ", "))
 	}
 	return fmt.Sprintf("AggregateInPandas [%s], [%s]", logical.JoinExprs(g.Grouping, ", "), logical.JoinExprs(calls, ", "))
 }
@@ -112,6 +118,24 @@ func init() {
 	RegisterLowering(&logical.FlatMapGroupsInPython{}, lowerFlatMapGroups)
 	RegisterLowering(&logical.FlatMapCoGroupsInPython{}, lowerFlatMapCoGroups)
 	RegisterLowering(&logical.AggregateInPython{}, lowerAggregateInPython)
+	RegisterLowering(&logical.WindowInPython{}, lowerWindowInPython)
+}
+
+func lowerWindowInPython(p *Planner, n logical.Plan) (Node, error) {
+	w := n.(*logical.WindowInPython)
+	input, err := p.Plan(w.Input)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := bindAll(w.Partition, w.Input.Output())
+	if err != nil {
+		return nil, err
+	}
+	calls, err := BindPythonCalls(w.Calls, w.Input.Output())
+	if err != nil {
+		return nil, err
+	}
+	return &GroupedPython{Input: clusterBy(p, input, keys), Grouping: keys, Calls: calls, Window: true, OutSchema: logical.OutputSchema(w)}, nil
 }
 
 // BindPythonCalls binds each call's arguments to attrs.

@@ -239,6 +239,9 @@ func completeWindow(w *logical.WindowExpr) error {
 		}
 		return nil
 	}
+	if u, ok := fn.(*logical.PythonUDF); ok && u.Function.EvalType == logical.PythonGroupedAggPandas {
+		return completePythonWindow(w)
+	}
 	if !IsWindowAggregate(fn) {
 		return errkind.Invalid("'%s' cannot be used over a window: use an aggregate (sum, avg, min, max, count, first, last) or a window function (row_number, rank, dense_rank, percent_rank, cume_dist, ntile, lag, lead)", fn.String())
 	}

@@ -490,8 +490,8 @@ class Worker:
         converters = [_from_wire(f.type) for f in arg_schema]
         functions = []
         for fn in task.functions:
-            rt = pa.ipc.read_schema(pa.py_buffer(fn.return_type.arrow_schema)).field(0).type
-            functions.append((fn.name, self.function(fn), list(fn.argument_offsets), _to_wire(rt, fn.name)))
+            name, f, offsets, rt = _scalar_function(self, fn)
+            functions.append((name, f, offsets, _to_wire(rt, name)))
         while True:
             frame = read_frame(self.infile)
             if frame is None:
@@ -571,8 +571,27 @@ def _return_type(fn: worker_pb2.WorkerFunction) -> pa.DataType:
     return pa.ipc.read_schema(pa.py_buffer(fn.return_type.arrow_schema)).field(0).type
 
 
+def _scalar_function(w: Worker, fn: worker_pb2.WorkerFunction) -> tuple[str, Callable, list[int], pa.DataType]:
+    """A scalar function as (name, callable, argument offsets, return type). A chain (udf1(udf2(x))
+    sent as one function) becomes one callable passing each result to the next function
+    unchecked, as Spark's chained Python functions do; the last one's type is the output's."""
+    f = w.function(fn)
+    if not fn.chain:
+        return fn.name, f, list(fn.argument_offsets), _return_type(fn)
+    links = [f] + [w.function(c) for c in fn.chain]
+
+    def chained(*args: Any) -> Any:
+        value = links[0](*args)
+        for link in links[1:]:
+            value = link(value)
+        return value
+
+    last = fn.chain[-1]
+    return last.name, chained, list(fn.argument_offsets), _return_type(last)
+
+
 def _scalar_pandas(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Output) -> None:
-    functions = [(fn.name, w.function(fn), list(fn.argument_offsets), _return_type(fn)) for fn in task.functions]
+    functions = [_scalar_function(w, fn) for fn in task.functions]
     for batch in reader:
         n = batch.num_rows
         columns: dict[int, Any] = {}
@@ -618,7 +637,7 @@ def _scalar_pandas_iter(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out
 
 
 def _arrow_batched(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Output) -> None:
-    functions = [(fn.name, w.function(fn), list(fn.argument_offsets), _return_type(fn)) for fn in task.functions]
+    functions = [_scalar_function(w, fn) for fn in task.functions]
     for batch in reader:
         columns: dict[int, list] = {}
         arrays = []

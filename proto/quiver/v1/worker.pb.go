@@ -213,6 +213,11 @@ type WorkerFunction struct {
 	FunctionId string `protobuf:"bytes,6,opt,name=function_id,json=functionId,proto3" json:"function_id,omitempty"`
 	// (Optional) Argument names for struct arguments passed as DataFrames, in order.
 	ArgumentNames []string `protobuf:"bytes,7,rep,name=argument_names,json=argumentNames,proto3" json:"argument_names,omitempty"`
+	// (Optional) Scalar forms: functions applied in turn to this function's result, each taking the
+	// previous one's result as its only argument (udf1(udf2(x)) in one round trip, as Spark chains
+	// Python functions). The last one's result is the output, checked against its return_type;
+	// their argument_offsets are unused.
+	Chain         []*WorkerFunction `protobuf:"bytes,8,rep,name=chain,proto3" json:"chain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -292,6 +297,13 @@ func (x *WorkerFunction) GetFunctionId() string {
 func (x *WorkerFunction) GetArgumentNames() []string {
 	if x != nil {
 		return x.ArgumentNames
+	}
+	return nil
+}
+
+func (x *WorkerFunction) GetChain() []*WorkerFunction {
+	if x != nil {
+		return x.Chain
 	}
 	return nil
 }
@@ -454,7 +466,7 @@ const file_quiver_v1_worker_proto_rawDesc = "" +
 	"\x0fargument_schema\x18\b \x01(\v2\x11.quiver.v1.SchemaR\x0eargumentSchema\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x86\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb7\x02\n" +
 	"\x0eWorkerFunction\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\acommand\x18\x02 \x01(\fR\acommand\x12\x1d\n" +
@@ -465,7 +477,8 @@ const file_quiver_v1_worker_proto_rawDesc = "" +
 	"returnType\x12\x1f\n" +
 	"\vfunction_id\x18\x06 \x01(\tR\n" +
 	"functionId\x12%\n" +
-	"\x0eargument_names\x18\a \x03(\tR\rargumentNames\"[\n" +
+	"\x0eargument_names\x18\a \x03(\tR\rargumentNames\x12/\n" +
+	"\x05chain\x18\b \x03(\v2\x19.quiver.v1.WorkerFunctionR\x05chain\"[\n" +
 	"\x10WorkerTaskResult\x12,\n" +
 	"\x05error\x18\x01 \x01(\v2\x16.quiver.v1.WorkerErrorR\x05error\x12\x19\n" +
 	"\bnum_rows\x18\x02 \x01(\x03R\anumRows\"\xb0\x01\n" +
@@ -508,12 +521,13 @@ var file_quiver_v1_worker_proto_depIdxs = []int32{
 	5, // 3: quiver.v1.WorkerTask.config:type_name -> quiver.v1.WorkerTask.ConfigEntry
 	7, // 4: quiver.v1.WorkerTask.argument_schema:type_name -> quiver.v1.Schema
 	8, // 5: quiver.v1.WorkerFunction.return_type:type_name -> quiver.v1.DataType
-	4, // 6: quiver.v1.WorkerTaskResult.error:type_name -> quiver.v1.WorkerError
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	2, // 6: quiver.v1.WorkerFunction.chain:type_name -> quiver.v1.WorkerFunction
+	4, // 7: quiver.v1.WorkerTaskResult.error:type_name -> quiver.v1.WorkerError
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_quiver_v1_worker_proto_init() }

@@ -46,7 +46,7 @@ class WorkerTask(_message.Message):
     def __init__(self, eval_type: _Optional[_Union[_expressions_pb2.PythonEvalType, str]] = ..., functions: _Optional[_Iterable[_Union[WorkerFunction, _Mapping]]] = ..., return_schema: _Optional[_Union[_types_pb2.Schema, _Mapping]] = ..., num_key_columns: _Optional[int] = ..., num_left_columns: _Optional[int] = ..., group_column: _Optional[int] = ..., config: _Optional[_Mapping[str, str]] = ..., argument_schema: _Optional[_Union[_types_pb2.Schema, _Mapping]] = ...) -> None: ...
 
 class WorkerFunction(_message.Message):
-    __slots__ = ("name", "command", "python_ver", "argument_offsets", "return_type", "function_id", "argument_names")
+    __slots__ = ("name", "command", "python_ver", "argument_offsets", "return_type", "function_id", "argument_names", "chain")
     NAME_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
     PYTHON_VER_FIELD_NUMBER: _ClassVar[int]
@@ -54,6 +54,7 @@ class WorkerFunction(_message.Message):
     RETURN_TYPE_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
     ARGUMENT_NAMES_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_FIELD_NUMBER: _ClassVar[int]
     name: str
     command: bytes
     python_ver: str
@@ -61,7 +62,8 @@ class WorkerFunction(_message.Message):
     return_type: _types_pb2.DataType
     function_id: str
     argument_names: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., command: _Optional[bytes] = ..., python_ver: _Optional[str] = ..., argument_offsets: _Optional[_Iterable[int]] = ..., return_type: _Optional[_Union[_types_pb2.DataType, _Mapping]] = ..., function_id: _Optional[str] = ..., argument_names: _Optional[_Iterable[str]] = ...) -> None: ...
+    chain: _containers.RepeatedCompositeFieldContainer[WorkerFunction]
+    def __init__(self, name: _Optional[str] = ..., command: _Optional[bytes] = ..., python_ver: _Optional[str] = ..., argument_offsets: _Optional[_Iterable[int]] = ..., return_type: _Optional[_Union[_types_pb2.DataType, _Mapping]] = ..., function_id: _Optional[str] = ..., argument_names: _Optional[_Iterable[str]] = ..., chain: _Optional[_Iterable[_Union[WorkerFunction, _Mapping]]] = ...) -> None: ...
 
 class WorkerTaskResult(_message.Message):
     __slots__ = ("error", "num_rows")
