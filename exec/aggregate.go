@@ -279,6 +279,12 @@ func (op *hashAggregate) consume(ec *EvalContext, st *aggregateState, b arrow.Re
 	if n == 0 {
 		return nil
 	}
+	if !merge {
+		// Keys, arguments and filters of one batch share repeated subexpressions.
+		shared, release := ec.WithSharedResults(b)
+		defer release()
+		ec = shared
+	}
 	keys := make([]arrow.Array, len(op.node.Keys))
 	defer releaseArrayList(keys)
 	for i, k := range op.node.Keys {

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -36,6 +37,88 @@ func RegisterLazyKernel(name string, k LazyKernel) { lazyKernels[name] = k }
 type EvalContext struct {
 	Ctx  context.Context
 	Task *TaskContext
+	// shared, when set, keeps the results of deterministic calls over one batch, so a
+	// subexpression that several expressions repeat is computed once (see WithSharedResults).
+	shared *sharedResults
+}
+
+// sharedResults maps an expression's structural key to its result over batch.
+type sharedResults struct {
+	batch   arrow.RecordBatch
+	results map[string]arrow.Array
+}
+
+// WithSharedResults returns a context under which evaluating expressions over batch computes
+// each repeated deterministic call once: TPC-H Q1's sum(price * (1 - discount)) and
+// sum(price * (1 - discount) * (1 + tax)) share the first product. Call release when done with
+// the batch; results already returned stay owned by their callers.
+func (ec *EvalContext) WithSharedResults(batch arrow.RecordBatch) (shared *EvalContext, release func()) {
+	results := &sharedResults{batch: batch, results: map[string]arrow.Array{}}
+	return &EvalContext{Ctx: ec.Ctx, Task: ec.Task, shared: results}, func() {
+		for _, a := range results.results {
+			a.Release()
+		}
+		clear(results.results)
+	}
+}
+
+// sharedKey is the key of call x over batch in the shared results, or "" when it is not shared:
+// no shared results for this batch (lazy kernels evaluate arguments over row subsets), or an
+// expression whose value may change between evaluations.
+func (ec *EvalContext) sharedKey(x *logical.Call, batch arrow.RecordBatch) string {
+	if ec.shared == nil || ec.shared.batch != batch {
+		return ""
+	}
+	var key strings.Builder
+	if !writeExpressionKey(&key, x) {
+		return ""
+	}
+	return key.String()
+}
+
+// nonDeterministicFunctions may give another value when evaluated again (as the optimizer's list).
+var nonDeterministicFunctions = map[string]bool{
+	"rand": true, "randn": true, "random": true, "uuid": true, "shuffle": true,
+	"monotonically_increasing_id": true, "spark_partition_id": true, "input_file_name": true,
+}
+
+// writeExpressionKey writes a key equal for two expressions exactly when they compute the same
+// values: column ordinals, literal values and every type, not display names (a self-join has
+// two columns of one name). It reports false for expressions that must not be shared.
+func writeExpressionKey(key *strings.Builder, e logical.Expr) bool {
+	switch x := e.(type) {
+	case *logical.BoundRef:
+		fmt.Fprintf(key, "#%d:%s", x.Ordinal, x.Type)
+		return true
+	case *logical.Literal:
+		fmt.Fprintf(key, "lit(%s:%s)", x.Value, x.Value.DataType())
+		return true
+	case *logical.Alias:
+		return writeExpressionKey(key, x.Child)
+	case *logical.Cast:
+		key.WriteString("cast(")
+		if !writeExpressionKey(key, x.Child) {
+			return false
+		}
+		fmt.Fprintf(key, " as %s mode %d)", x.To, x.Mode)
+		return true
+	case *logical.Call:
+		if nonDeterministicFunctions[x.Function] {
+			return false
+		}
+		fmt.Fprintf(key, "%s:%s(", x.Function, x.Type)
+		for i, a := range x.Args {
+			if i > 0 {
+				key.WriteByte(',')
+			}
+			if !writeExpressionKey(key, a) {
+				return false
+			}
+		}
+		key.WriteByte(')')
+		return true
+	}
+	return false
 }
 
 // ComputeContext returns a context carrying the task's allocator for arrow compute calls.
@@ -68,6 +151,12 @@ func Eval(ec *EvalContext, e logical.Expr, batch arrow.RecordBatch) (compute.Dat
 		if !ok {
 			return nil, errkind.NotImplemented("function %s has no kernel yet", x.Function)
 		}
+		key := ec.sharedKey(x, batch)
+		if key != "" {
+			if a, hit := ec.shared.results[key]; hit {
+				return compute.NewDatum(a), nil // retains a for the caller
+			}
+		}
 		args := make([]compute.Datum, len(x.Args))
 		defer func() {
 			for _, a := range args {
@@ -83,7 +172,13 @@ func Eval(ec *EvalContext, e logical.Expr, batch arrow.RecordBatch) (compute.Dat
 			}
 			args[i] = d
 		}
-		return k(ec, x, args, batch.NumRows())
+		d, err := k(ec, x, args, batch.NumRows())
+		if err == nil && key != "" {
+			if ad, ok := d.(*compute.ArrayDatum); ok {
+				ec.shared.results[key] = ad.MakeArray() // its own reference, released with the batch
+			}
+		}
+		return d, err
 	}
 	for _, ev := range exprEvaluators {
 		if d, ok, err := ev(ec, e, batch); ok || err != nil {
