@@ -207,6 +207,8 @@ func (b *Binder) tableRef(t TableRef) (logical.Plan, error) {
 		return b.tableFunction(t)
 	case *JoinRef:
 		return b.join(t)
+	case *LateralView:
+		return b.lateralView(t)
 	case *PivotRef:
 		return b.pivot(t)
 	}
@@ -243,6 +245,9 @@ func (b *Binder) renameColumns(plan logical.Plan, names []string, alias string) 
 }
 
 func (b *Binder) tableFunction(t *TableFunction) (logical.Plan, error) {
+	if analyzer.GeneratorFunctions[strings.ToLower(t.Name)] {
+		return b.generatorTable(t)
+	}
 	if t.Name != "range" {
 		return nil, errkind.NotImplemented("table-valued function '%s' is not supported; Quiver's SQL has range(...)", t.Name)
 	}

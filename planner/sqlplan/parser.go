@@ -852,8 +852,12 @@ func (p *parser) selectBlock() (Query, error) {
 		}
 		s.From = from
 	}
-	if p.atKeyword("LATERAL") {
-		return nil, p.unsupportedf("LATERAL VIEW")
+	if p.atKeyword("LATERAL") && p.isKeyword(p.peekAt(1), "VIEW") {
+		from, err := p.lateralViews(s.From)
+		if err != nil {
+			return nil, err
+		}
+		s.From = from
 	}
 	if p.acceptKeyword("WHERE") {
 		e, err := p.expression()
