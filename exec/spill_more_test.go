@@ -1,7 +1,9 @@
 package exec_test
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -165,4 +167,83 @@ func TestSetOperationSpills(t *testing.T) {
 			runs.requireSpilled(t)
 		}
 	}
+}
+
+// TestWindowOverTheMemoryLimit computes windows over input several times the memory pool: the
+// operator emits the window partitions it holds completely whenever the pool fills, and the
+// answer is the plain-Go reference's. (Before, gathering the whole input failed.)
+func TestWindowOverTheMemoryLimit(t *testing.T) {
+	var rows exectest.Rows
+	for i := 0; i < 600; i++ {
+		// t is unique within each k, so every ordering is defined.
+		var k, v any = int64(i % 37), int64((i*13)%50 - 25)
+		if i%53 == 0 {
+			k = nil
+		}
+		if i%7 == 0 {
+			v = nil
+		}
+		rows = append(rows, []any{k, int64(i), v})
+	}
+	in := exectest.Table{Schema: windowSchema, Partitions: []exectest.Rows{rows[:250], rows[250:]}}
+	k, tt, v := exectest.Col(windowSchema, 0), exectest.Col(windowSchema, 1), exectest.Col(windowSchema, 2)
+	rowFrame := &logical.WindowFrame{Type: logical.RowFrame, Lower: logical.FrameBound{Unbounded: true}}
+	whole := &logical.WindowFrame{Type: logical.RowFrame, Lower: logical.FrameBound{Unbounded: true}, Upper: logical.FrameBound{Unbounded: true}}
+	functions := []*logical.WindowExpr{
+		{Function: &logical.Call{Function: "row_number", Type: arrow.PrimitiveTypes.Int32}, Frame: rowFrame},
+		{Function: &logical.Call{Function: "lag", Type: arrow.PrimitiveTypes.Int64, Null: true, Args: []logical.Expr{v,
+			logical.NewLiteral(scalar.NewInt64Scalar(1)), logical.NewLiteral(scalar.NewInt64Scalar(-99))}},
+			Frame: &logical.WindowFrame{Type: logical.RowFrame, Lower: logical.FrameBound{Offset: -1}, Upper: logical.FrameBound{Offset: -1}}},
+		{Function: &logical.AggregateCall{Function: "sum", Args: []logical.Expr{v}, Type: arrow.PrimitiveTypes.Int64, Null: true}, Frame: logical.DefaultFrame(true)},
+		{Function: &logical.AggregateCall{Function: "sum", Args: []logical.Expr{v}, Type: arrow.PrimitiveTypes.Int64, Null: true}, Frame: whole},
+	}
+	out := arrow.NewSchema(append(append([]arrow.Field(nil), windowSchema.Fields()...),
+		arrow.Field{Name: "rn", Type: arrow.PrimitiveTypes.Int32}, arrow.Field{Name: "lag", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		arrow.Field{Name: "running", Type: arrow.PrimitiveTypes.Int64, Nullable: true}, arrow.Field{Name: "total", Type: arrow.PrimitiveTypes.Int64, Nullable: true}), nil)
+	runs := &spillRuns{limit: 4 << 10}
+	exectest.RunPlan(t, exectest.PlanTest{
+		Inputs: []exectest.Table{in},
+		// NULLs are placed above: injected ones would make the NULL key one partition larger
+		// than the limit.
+		NoNullInjection: true,
+		Setup:           runs.setup,
+		Plan: func(s []*exectest.Source) physical.Node {
+			sorted := &physical.Sort{Input: &physical.CoalescePartitions{Input: s[0]}, Order: []*logical.SortOrder{{Child: k}, {Child: tt}}}
+			return &physical.Window{Input: sorted, PartitionSpec: []logical.Expr{k}, OrderSpec: []*logical.SortOrder{{Child: tt}}, Functions: functions, OutSchema: out}
+		},
+		Expected: func(in []exectest.Table) (exectest.Rows, error) {
+			groups := map[any][][]any{}
+			for _, r := range in[0].AllRows() {
+				groups[r[0]] = append(groups[r[0]], r)
+			}
+			var res exectest.Rows
+			for _, group := range groups {
+				slices.SortFunc(group, func(a, b []any) int { return cmp.Compare(asInt64(a[1]), asInt64(b[1])) })
+				var total, running any
+				for _, r := range group {
+					if r[2] != nil {
+						total = addNullable(total, asInt64(r[2]))
+					}
+				}
+				for i, r := range group {
+					var lag any = int64(-99)
+					if i > 0 {
+						lag = group[i-1][2]
+					}
+					if r[2] != nil {
+						running = addNullable(running, asInt64(r[2]))
+					}
+					res = append(res, append(append([]any{}, r...), int64(i+1), lag, running, total))
+				}
+			}
+			return res, nil
+		},
+	})
+}
+
+func addNullable(sum any, v int64) any {
+	if sum == nil {
+		return v
+	}
+	return sum.(int64) + v
 }

@@ -33,14 +33,21 @@ func init() {
 // (partition keys, order keys). It gathers the input into one batch, finds partition and peer
 // (equal order key) boundaries by comparing encoded keys of neighbouring rows, computes each
 // function as a whole column with typed loops, and emits the input columns plus those.
+//
+// The gathered rows are accounted in the memory pool. When they no longer fit, the operator
+// computes and emits the window partitions it holds completely (every row but those of the
+// last partition, which may continue in the next batch) and keeps only that last partition, so
+// it holds at most about one window partition plus one batch at a time. A single window
+// partition larger than the memory limit is an error.
 type windowOperator struct {
-	tc     *TaskContext
-	node   *physical.Window
-	input  Operator
-	res    *MemoryReservation
-	output arrow.RecordBatch
-	pos    int64
-	done   bool
+	tc       *TaskContext
+	node     *physical.Window
+	input    Operator
+	res      *MemoryReservation
+	buffered []arrow.RecordBatch
+	inputEOF bool
+	output   arrow.RecordBatch
+	pos      int64
 }
 
 func (w *windowOperator) Open(ctx context.Context) error {
@@ -50,19 +57,107 @@ func (w *windowOperator) Open(ctx context.Context) error {
 func (w *windowOperator) Schema() *arrow.Schema { return w.node.OutSchema }
 
 func (w *windowOperator) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if !w.done {
-		w.done = true
-		if err := w.compute(ctx); err != nil {
+	for {
+		if w.output != nil && w.pos < w.output.NumRows() {
+			end := min(w.pos+int64(w.tc.BatchSize), w.output.NumRows())
+			out := w.output.NewSlice(w.pos, end)
+			w.pos = end
+			return out, nil
+		}
+		if w.output != nil {
+			w.output.Release()
+			w.output = nil
+		}
+		if w.inputEOF {
+			if len(w.buffered) == 0 {
+				return nil, io.EOF
+			}
+			all, err := concatRecordBatches(w.tc, w.node.Input.Schema(), w.buffered)
+			w.releaseBuffered()
+			if err != nil {
+				return nil, err
+			}
+			err = w.compute(ctx, all)
+			all.Release()
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		b, err := w.input.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			w.inputEOF = true
+			continue
+		}
+		if err != nil {
 			return nil, err
 		}
+		if b.NumRows() == 0 {
+			b.Release()
+			continue
+		}
+		w.buffered = append(w.buffered, b)
+		if !w.res.TryGrow(BatchBytes(b)) {
+			if err := w.computeCompletePartitions(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
-	if w.output == nil || w.pos >= w.output.NumRows() {
-		return nil, io.EOF
+}
+
+func (w *windowOperator) releaseBuffered() {
+	releaseBatchList(w.buffered)
+	w.buffered = nil
+	w.res.Free()
+}
+
+// computeCompletePartitions computes the window over every buffered window partition but the
+// last and keeps only the last one buffered.
+func (w *windowOperator) computeCompletePartitions(ctx context.Context) error {
+	all, err := concatRecordBatches(w.tc, w.node.Input.Schema(), w.buffered)
+	w.releaseBuffered()
+	if err != nil {
+		return err
 	}
-	end := min(w.pos+int64(w.tc.BatchSize), w.output.NumRows())
-	out := w.output.NewSlice(w.pos, end)
-	w.pos = end
-	return out, nil
+	defer all.Release()
+	n := int(all.NumRows())
+	cut := 0
+	if len(w.node.PartitionSpec) > 0 {
+		partKeys, err := evalExprList(&EvalContext{Ctx: ctx, Task: w.tc}, w.node.PartitionSpec, all)
+		if err != nil {
+			return err
+		}
+		var enc KeyEncoder
+		buf, offs := enc.Encode(w.tc.Allocator, partKeys, n)
+		releaseArrayList(partKeys)
+		last := buf[offs[n-1]:offs[n]]
+		for cut = n - 1; cut > 0 && bytes.Equal(buf[offs[cut-1]:offs[cut]], last); cut-- {
+		}
+	}
+	if cut == 0 {
+		return errkind.ResourceExhausted("a window partition of more than %d rows (%d bytes) does not fit the memory limit of %d bytes; partition the window more finely (Window.partitionBy) or raise quiver serve --memory-limit",
+			n, BatchBytes(all), w.tc.MemoryPool().Limit())
+	}
+	head := all.NewSlice(0, int64(cut))
+	err = w.compute(ctx, head)
+	head.Release()
+	if err != nil {
+		return err
+	}
+	// The last partition is copied so the rows already computed can be freed.
+	rest := make([]int32, n-cut)
+	for i := range rest {
+		rest[i] = int32(cut + i)
+	}
+	idx := int32Indices(w.tc, rest)
+	defer idx.Release()
+	tail, err := takeRecordRows(ctx, w.tc, all, idx)
+	if err != nil {
+		return err
+	}
+	w.buffered = []arrow.RecordBatch{tail}
+	w.res.TryGrow(BatchBytes(tail))
+	return nil
 }
 
 func (w *windowOperator) Close() error {
@@ -70,6 +165,8 @@ func (w *windowOperator) Close() error {
 		w.output.Release()
 		w.output = nil
 	}
+	releaseBatchList(w.buffered)
+	w.buffered = nil
 	if w.res != nil {
 		w.res.Free()
 	}
@@ -84,32 +181,9 @@ type windowFrames struct {
 	orderKeys          []arrow.Array
 }
 
-func (w *windowOperator) compute(ctx context.Context) error {
-	var batches []arrow.RecordBatch
-	defer func() {
-		for _, b := range batches {
-			b.Release()
-		}
-	}()
-	for {
-		b, err := w.input.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if err := w.res.Grow(BatchBytes(b)); err != nil {
-			b.Release()
-			return err
-		}
-		batches = append(batches, b)
-	}
-	all, err := concatRecordBatches(w.tc, w.node.Input.Schema(), batches)
-	if err != nil {
-		return err
-	}
-	defer all.Release()
+// compute evaluates the window functions over complete window partitions and sets w.output
+// (the caller keeps ownership of all).
+func (w *windowOperator) compute(ctx context.Context, all arrow.RecordBatch) error {
 	ec := &EvalContext{Ctx: ctx, Task: w.tc}
 	n := int(all.NumRows())
 	partKeys, err := evalExprList(ec, w.node.PartitionSpec, all)
@@ -143,6 +217,7 @@ func (w *windowOperator) compute(ctx context.Context) error {
 		cols = append(cols, col)
 	}
 	w.output = array.NewRecordBatch(w.node.OutSchema, cols, int64(n))
+	w.pos = 0
 	return nil
 }
 
