@@ -777,6 +777,7 @@ func (b *Binder) from(ref TableRef, where logical.Expr) (logical.Plan, error) {
 	// The column sets each plain WHERE conjunct reads; conjuncts that do not resolve here
 	// (subqueries, outer references) do not guide the order.
 	var edges []map[logical.ExprID]bool
+	var conjuncts []logical.Expr
 	for _, c := range factorDisjunctions(splitAnd(where)) {
 		if containsSubquery(c) {
 			continue
@@ -786,13 +787,7 @@ func (b *Binder) from(ref TableRef, where logical.Expr) (logical.Plan, error) {
 			continue
 		}
 		edges = append(edges, logical.ReferencedIDs(r))
-	}
-	idsOf := func(p logical.Plan) map[logical.ExprID]bool {
-		out := map[logical.ExprID]bool{}
-		for _, a := range p.Output() {
-			out[a.AttrID] = true
-		}
-		return out
+		conjuncts = append(conjuncts, r)
 	}
 	connects := func(current, next map[logical.ExprID]bool) bool {
 		for _, e := range edges {
@@ -813,31 +808,10 @@ func (b *Binder) from(ref TableRef, where logical.Expr) (logical.Plan, error) {
 		}
 		return false
 	}
-	plan := plans[0]
-	current := idsOf(plan)
-	used := make([]bool, len(plans))
-	used[0] = true
-	for n := 1; n < len(plans); n++ {
-		pick := -1
-		for i := range plans {
-			if !used[i] && connects(current, idsOf(plans[i])) {
-				pick = i
-				break
-			}
-		}
-		if pick < 0 {
-			for i := range plans {
-				if !used[i] {
-					pick = i
-					break
-				}
-			}
-		}
-		used[pick] = true
+	order := joinOrder(plans, conjuncts, connects) // join_order.go
+	plan := plans[order[0]]
+	for _, pick := range order[1:] {
 		plan = &logical.Join{Left: plan, Right: plans[pick], Type: logical.InnerJoin}
-		for id := range idsOf(plans[pick]) {
-			current[id] = true
-		}
 	}
 	// Columns keep the order written (SELECT * lists a's columns, then b's, ...).
 	return &logical.Project{Input: plan, Expressions: attrsAsNamed(all)}, nil

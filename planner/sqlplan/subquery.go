@@ -88,6 +88,9 @@ func (b *Binder) filterConjunct(plan logical.Plan, conjunct logical.Expr) (logic
 	if resolved.DataType().ID() != arrow.BOOL && resolved.DataType().ID() != arrow.NULL {
 		return nil, errkind.Invalid("WHERE condition '%s' is %s, not boolean", resolved.String(), logical.SparkTypeName(resolved.DataType()))
 	}
+	if plan, err = b.deriveDisjunctionFilters(plan, resolved); err != nil { // join_order.go
+		return nil, err
+	}
 	return b.pushFilter(plan, resolved)
 }
 

@@ -1,0 +1,479 @@
+package sqlplan
+
+import (
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/quiverdata/quiver/arrowio"
+	"github.com/quiverdata/quiver/planner/logical"
+)
+
+// Join order for FROM lists (comma joins whose equalities are in WHERE) and filters derived from
+// disjunctions. The order is greedy: start from the relation with the fewest rows left after its
+// own WHERE conjuncts, then add the connected relation that gives the smallest estimated join,
+// as DuckDB's and Spark's cost-based reorderers do without column statistics. TPC-H Q21 then
+// joins nation to supplier (400 suppliers) before lineitem instead of lineitem to all 10,000
+// suppliers and then to orders.
+
+const (
+	unknownRows = 1e12
+	// Selectivities of a conjunct over one relation, without column statistics (DuckDB uses
+	// 0.2 for an equality with a constant).
+	equalitySelectivity = 0.2
+	rangeSelectivity    = 0.5
+	otherSelectivity    = 0.5
+)
+
+// estimateRows guesses the rows a plan produces: sources know their rows (Parquet footers,
+// stored DataFrames), filters keep a fixed share per conjunct kind.
+func estimateRows(p logical.Plan) float64 {
+	switch n := p.(type) {
+	case *logical.Scan:
+		switch src := n.Source.(type) {
+		case *logical.StoredDataFrame:
+			return float64(src.NumRows)
+		case *arrowio.Dataset:
+			if src.Format != arrowio.FormatParquet {
+				return float64(src.TotalBytes()) / 100
+			}
+			var rows int64
+			for _, f := range src.Files {
+				for _, g := range f.RowGroups {
+					rows += g.NumRows
+				}
+			}
+			return float64(rows)
+		}
+		return unknownRows
+	case *logical.Filter:
+		return estimateRows(n.Input) * selectivity(n.Condition)
+	case *logical.Join:
+		l, r := estimateRows(n.Left), estimateRows(n.Right)
+		if n.Type == logical.LeftSemiJoin || n.Type == logical.LeftAntiJoin {
+			return l
+		}
+		return max(l, r)
+	case *logical.Aggregate:
+		if len(n.Grouping) == 0 {
+			return 1
+		}
+		return estimateRows(n.Input)
+	case *logical.Limit:
+		if n.Count >= 0 {
+			return min(float64(n.Count), estimateRows(n.Input))
+		}
+	}
+	children := p.Children()
+	if len(children) == 1 {
+		return estimateRows(children[0])
+	}
+	if len(children) == 0 {
+		return unknownRows
+	}
+	total := 0.0
+	for _, c := range children {
+		total += estimateRows(c)
+	}
+	return total
+}
+
+// selectivity is the share of rows a resolved condition is assumed to keep.
+func selectivity(e logical.Expr) float64 {
+	c, ok := e.(*logical.Call)
+	if !ok {
+		return otherSelectivity
+	}
+	switch c.Function {
+	case "and":
+		s := 1.0
+		for _, a := range c.Args {
+			s *= selectivity(a)
+		}
+		return s
+	case "or":
+		s := 0.0
+		for _, a := range c.Args {
+			s += selectivity(a)
+		}
+		return min(s, 1)
+	case "isnotnull":
+		return 1
+	case "eq", "eq_null_safe":
+		return equalitySelectivity
+	case "lt", "lte", "gt", "gte":
+		return rangeSelectivity
+	case "in":
+		return min(1, equalitySelectivity*float64(max(len(c.Args)-1, 1)))
+	}
+	return otherSelectivity
+}
+
+// splitResolved splits a resolved condition on a boolean function ("and" or "or").
+func splitResolved(e logical.Expr, function string) []logical.Expr {
+	if c, ok := e.(*logical.Call); ok && c.Function == function && len(c.Args) == 2 {
+		return append(splitResolved(c.Args[0], function), splitResolved(c.Args[1], function)...)
+	}
+	return []logical.Expr{e}
+}
+
+// disjunctionParts derives, from a resolved OR whose every branch constrains the relation with
+// columns ids, the OR of those constraints: (n1 = 'FRANCE' AND n2 = 'GERMANY') OR (n1 = 'GERMANY'
+// AND n2 = 'FRANCE') implies n1 IN ('FRANCE', 'GERMANY') — a filter that can run below the join
+// (TPC-H Q7, Q19). It returns the branches' conjunct lists, or nil when some branch says nothing
+// about the relation or the OR reads only that relation already.
+func disjunctionParts(e logical.Expr, ids map[logical.ExprID]bool) [][]logical.Expr {
+	branches := splitResolved(e, "or")
+	if len(branches) < 2 || referencesOnlyIDs(e, ids) {
+		return nil
+	}
+	parts := make([][]logical.Expr, len(branches))
+	for i, branch := range branches {
+		for _, c := range splitResolved(branch, "and") {
+			if referencesOnlyIDs(c, ids) {
+				parts[i] = append(parts[i], c)
+			}
+		}
+		if len(parts[i]) == 0 {
+			return nil
+		}
+	}
+	return parts
+}
+
+func referencesOnlyIDs(e logical.Expr, ids map[logical.ExprID]bool) bool {
+	refs := logical.ReferencedIDs(e)
+	if len(refs) == 0 {
+		return false
+	}
+	for id := range refs {
+		if !ids[id] {
+			return false
+		}
+	}
+	return true
+}
+
+// disjunctionSelectivity is the share of a relation's rows the filter derived from a
+// disjunction keeps (1 when nothing derives).
+func disjunctionSelectivity(e logical.Expr, ids map[logical.ExprID]bool) float64 {
+	parts := disjunctionParts(e, ids)
+	if parts == nil {
+		return 1
+	}
+	s := 0.0
+	for _, branch := range parts {
+		b := 1.0
+		for _, c := range branch {
+			b *= selectivity(c)
+		}
+		s += b
+	}
+	return min(s, 1)
+}
+
+// innerJoinLeaves lists the inputs of the inner and cross joins at the top of a plan (through
+// projections that only pick columns), the relations a WHERE conjunct may be pushed to.
+func innerJoinLeaves(p logical.Plan) []logical.Plan {
+	switch n := p.(type) {
+	case *logical.Join:
+		if n.Type == logical.InnerJoin || n.Type == logical.CrossJoin {
+			return append(innerJoinLeaves(n.Left), innerJoinLeaves(n.Right)...)
+		}
+	case *logical.Project:
+		if onlyColumns(n) {
+			return innerJoinLeaves(n.Input)
+		}
+	}
+	return []logical.Plan{p}
+}
+
+// deriveDisjunctionFilters pushes, for each join input a resolved OR constrains in every branch,
+// the OR of those constraints down to that input. The OR itself stays where it was placed.
+func (b *Binder) deriveDisjunctionFilters(plan logical.Plan, cond logical.Expr) (logical.Plan, error) {
+	if c, ok := cond.(*logical.Call); !ok || c.Function != "or" {
+		return plan, nil
+	}
+	leaves := innerJoinLeaves(plan)
+	if len(leaves) < 2 {
+		return plan, nil
+	}
+	a := b.analyzer()
+	for _, leaf := range leaves {
+		parts := disjunctionParts(cond, idSet(leaf.Output()))
+		if parts == nil {
+			continue
+		}
+		var derived logical.Expr
+		for _, branch := range parts {
+			conjunction := branch[0]
+			for _, c := range branch[1:] {
+				var err error
+				if conjunction, err = a.ResolveCall("and", []logical.Expr{conjunction, c}, false); err != nil {
+					return nil, err
+				}
+			}
+			if derived == nil {
+				derived = conjunction
+				continue
+			}
+			var err error
+			if derived, err = a.ResolveCall("or", []logical.Expr{derived, conjunction}, false); err != nil {
+				return nil, err
+			}
+		}
+		var err error
+		if plan, err = b.pushFilter(plan, derived); err != nil {
+			return nil, err
+		}
+	}
+	return plan, nil
+}
+
+func idSet(attrs []*logical.ColumnRef) map[logical.ExprID]bool {
+	out := make(map[logical.ExprID]bool, len(attrs))
+	for _, a := range attrs {
+		out[a.AttrID] = true
+	}
+	return out
+}
+
+// joinOrder orders the relations of a FROM list: the fewest estimated rows first, then greedily
+// the connected relation giving the smallest estimated join, |A||B| / max(distinct keys), with
+// distinct keys bounded by Parquet min/max statistics (distinctValues). The bound tells a key
+// (s_suppkey: 10,000 rows over 1..10,000) from a foreign key into a small table (s_nationkey:
+// 10,000 rows over 0..24), which keeps customer from being joined to supplier through their
+// nation keys before orders and lineitem connect them (TPC-H Q5, Q7, Q8). conjuncts are the
+// resolved plain WHERE conjuncts; connects says whether some conjunct joins the current set to
+// a relation.
+func joinOrder(plans []logical.Plan, conjuncts []logical.Expr, connects func(current, next map[logical.ExprID]bool) bool) []int {
+	rows := make([]float64, len(plans))
+	base := make([]float64, len(plans))
+	kept := make([]float64, len(plans)) // the share of the relation's rows its filters keep
+	ids := make([]map[logical.ExprID]bool, len(plans))
+	leafOf := map[logical.ExprID]int{}
+	for i, p := range plans {
+		ids[i] = idSet(p.Output())
+		for id := range ids[i] {
+			leafOf[id] = i
+		}
+		base[i] = max(estimateRows(p), 1)
+		share := 1.0
+		for _, c := range conjuncts {
+			if referencesOnlyIDs(c, ids[i]) {
+				share *= selectivity(c)
+			} else {
+				share *= disjunctionSelectivity(c, ids[i])
+			}
+		}
+		rows[i], kept[i] = base[i]*share, share
+	}
+	// Equalities between two relations, with the distinct values each side's key may have.
+	type equality struct {
+		leaves   [2]int
+		distinct [2]float64
+	}
+	var equalities []equality
+	for _, c := range conjuncts {
+		call, ok := c.(*logical.Call)
+		if !ok || call.Function != "eq" || len(call.Args) != 2 {
+			continue
+		}
+		l, r := logical.ReferencedIDs(call.Args[0]), logical.ReferencedIDs(call.Args[1])
+		li, lok := singleLeaf(l, leafOf)
+		ri, rok := singleLeaf(r, leafOf)
+		if lok && rok && li != ri {
+			equalities = append(equalities, equality{
+				leaves:   [2]int{li, ri},
+				distinct: [2]float64{distinctValues(plans[li], call.Args[0], base[li]), distinctValues(plans[ri], call.Args[1], base[ri])},
+			})
+		}
+	}
+	used := make([]bool, len(plans))
+	order := make([]int, 0, len(plans))
+	first := 0
+	for i := range plans {
+		if rows[i] < rows[first] {
+			first = i
+		}
+	}
+	order = append(order, first)
+	used[first] = true
+	current := map[logical.ExprID]bool{}
+	for id := range ids[first] {
+		current[id] = true
+	}
+	currentRows := rows[first]
+	estimate := func(j int) float64 {
+		best := -1.0
+		for _, e := range equalities {
+			var inCurrent, inNext float64
+			switch {
+			case e.leaves[1] == j && used[e.leaves[0]]:
+				inCurrent, inNext = e.distinct[0], e.distinct[1]
+			case e.leaves[0] == j && used[e.leaves[1]]:
+				inCurrent, inNext = e.distinct[1], e.distinct[0]
+			default:
+				continue
+			}
+			// |A join B| = |A| |B| / max(distinct keys of A, of B). A side whose key is unique
+			// (its bound reaches its rows) holds every value the other side's foreign key
+			// has, so its unfiltered count is the divisor: lineitem joined to filtered orders
+			// keeps orders' filter share. Otherwise filters cap the distinct values at the
+			// rows left.
+			currentKey, nextKey := inCurrent >= base[e.leaves[0]], inNext >= base[j]
+			if e.leaves[0] == j {
+				currentKey = inCurrent >= base[e.leaves[1]]
+			}
+			var distinct float64
+			switch {
+			case currentKey && nextKey:
+				distinct = max(inCurrent, inNext)
+			case currentKey:
+				distinct = inCurrent
+			case nextKey:
+				distinct = inNext
+			default:
+				distinct = max(min(inCurrent, currentRows), min(inNext, rows[j]))
+			}
+			joined := currentRows * rows[j] / max(distinct, 1)
+			if best < 0 || joined < best {
+				best = joined
+			}
+		}
+		if best < 0 {
+			best = currentRows * rows[j] * otherSelectivity
+		}
+		return best
+	}
+	for len(order) < len(plans) {
+		pick, pickRows := -1, 0.0
+		for i := range plans {
+			if used[i] || !connects(current, ids[i]) {
+				continue
+			}
+			if joined := estimate(i); pick < 0 || joined < pickRows {
+				pick, pickRows = i, joined
+			}
+		}
+		if pick < 0 {
+			// Nothing connects: a cross product with the smallest relation left.
+			for i := range plans {
+				if !used[i] && (pick < 0 || rows[i] < rows[pick]) {
+					pick = i
+				}
+			}
+			pickRows = currentRows * rows[pick]
+		}
+		used[pick] = true
+		order = append(order, pick)
+		for id := range ids[pick] {
+			current[id] = true
+		}
+		currentRows = max(pickRows, 1)
+	}
+	return order
+}
+
+// distinctValues bounds the distinct values of a key expression of a relation with rows rows: a
+// column read straight from Parquet with integer min/max statistics has at most max-min+1;
+// anything else is assumed unique.
+func distinctValues(p logical.Plan, key logical.Expr, rows float64) float64 {
+	column, ok := logical.StripAlias(key).(*logical.ColumnRef)
+	if !ok {
+		return rows
+	}
+	scan := scanOf(p, column.AttrID)
+	if scan == nil {
+		return rows
+	}
+	dataset, ok := scan.Source.(*arrowio.Dataset)
+	if !ok {
+		return rows
+	}
+	index := -1
+	for i, a := range scan.Attributes {
+		if a.AttrID == column.AttrID {
+			index = i
+		}
+	}
+	if index < 0 || index >= dataset.NumDataColumns() {
+		return rows
+	}
+	var low, high int64
+	seen := false
+	for _, f := range dataset.Files {
+		for _, g := range f.RowGroups {
+			if index >= len(g.Columns) || g.Columns[index] == nil || g.Columns[index].Min == nil || g.Columns[index].Max == nil {
+				return rows
+			}
+			lo, lok := integerStatistic(g.Columns[index].Min)
+			hi, hok := integerStatistic(g.Columns[index].Max)
+			if !lok || !hok {
+				return rows
+			}
+			if !seen || lo < low {
+				low = lo
+			}
+			if !seen || hi > high {
+				high = hi
+			}
+			seen = true
+		}
+	}
+	if !seen {
+		return rows
+	}
+	return min(rows, float64(high-low)+1)
+}
+
+func integerStatistic(s scalar.Scalar) (int64, bool) {
+	if !s.IsValid() {
+		return 0, false
+	}
+	switch v := s.(type) {
+	case *scalar.Int8:
+		return int64(v.Value), true
+	case *scalar.Int16:
+		return int64(v.Value), true
+	case *scalar.Int32:
+		return int64(v.Value), true
+	case *scalar.Int64:
+		return v.Value, true
+	}
+	return 0, false
+}
+
+// scanOf finds the scan a column comes from, through filters, aliases and projections that pass
+// it on unchanged.
+func scanOf(p logical.Plan, id logical.ExprID) *logical.Scan {
+	switch n := p.(type) {
+	case *logical.Scan:
+		for _, a := range n.Attributes {
+			if a.AttrID == id {
+				return n
+			}
+		}
+		return nil
+	case *logical.Filter, *logical.SubqueryAlias:
+		return scanOf(n.Children()[0], id)
+	case *logical.Project:
+		for _, e := range n.Expressions {
+			if c, ok := e.(*logical.ColumnRef); ok && c.AttrID == id {
+				return scanOf(n.Input, id)
+			}
+		}
+	}
+	return nil
+}
+
+// singleLeaf is the one relation all of ids come from.
+func singleLeaf(ids map[logical.ExprID]bool, leafOf map[logical.ExprID]int) (int, bool) {
+	leaf := -1
+	for id := range ids {
+		i, ok := leafOf[id]
+		if !ok || (leaf >= 0 && i != leaf) {
+			return 0, false
+		}
+		leaf = i
+	}
+	return leaf, leaf >= 0
+}
