@@ -564,6 +564,44 @@ def pivot_without_values(spark):
 
 
 @program("aggregate")
+def rollup_sum(spark):
+    return sales(spark).rollup("year", "quarter").agg(F.sum("amount"), F.count("*"))
+
+
+@program("aggregate")
+def cube_count_with_null_keys(spark):
+    return people(spark).cube("dept", "age").count()
+
+
+@program("aggregate")
+def rollup_grouping_functions(spark):
+    return sales(spark).rollup("year", "region").agg(
+        F.max("amount"), F.grouping("year"), F.grouping("region"), F.grouping_id(), F.grouping_id("year", "region"))
+
+
+@program("aggregate")
+def cube_aggregates_grouped_column(spark):
+    return people(spark).cube("dept").agg(F.count("dept"), F.avg("age"), F.min("name"))
+
+
+@program("aggregate")
+def grouping_sets_agg(spark):
+    return sales(spark).groupingSets([["year", "quarter"], ["region"], []], "year", "quarter", "region").agg(
+        F.sum("amount").alias("total"))
+
+
+@program("aggregate")
+def rollup_on_empty_input(spark):
+    return empty_people(spark).rollup("dept").agg(F.sum("salary"))
+
+
+@program("aggregate")
+def rollup_expression_key_then_filter(spark):
+    return (people(spark).rollup(F.upper("dept").alias("d")).agg(F.sum("salary").alias("s"))
+            .filter(F.col("d").isNull() | (F.col("s") > 100)))
+
+
+@program("aggregate")
 def aggregate_then_filter(spark):
     return people(spark).groupBy("dept").agg(F.count("*").alias("n")).filter(F.col("n") > 1)
 
