@@ -231,4 +231,3 @@ func TestGroupedPythonApplyInPandas(t *testing.T) {
 		},
 	})
 }
-
