@@ -334,6 +334,9 @@ func (b *Binder) correlatedScalar(outer logical.Plan, q Query) (logical.Plan, er
 	for i, k := range keys {
 		grouping[i] = logical.StripAlias(k)
 	}
+	if inner, err = b.reduceByOuterKeys(outer, inner, grouping, pairs); err != nil { // join_order.go
+		return nil, err
+	}
 	agg := &logical.Aggregate{Input: inner, Grouping: grouping, Aggregates: append(append([]logical.Named(nil), keys...), named...)}
 	var cond logical.Expr
 	for _, p := range pairs {

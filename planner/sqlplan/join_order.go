@@ -477,3 +477,40 @@ func singleLeaf(ids map[logical.ExprID]bool, leafOf map[logical.ExprID]int) (int
 	}
 	return leaf, leaf >= 0
 }
+
+// reduceByOuterKeys keeps, of a correlated scalar subquery's input, the rows whose correlation
+// keys some outer row can have: a left semi join with the outer relation that supplies those keys,
+// when that relation is estimated smaller. Only those groups can meet an outer row, so the
+// aggregate that follows computes far fewer (TPC-H Q17 averages the quantity of 200,000 parts
+// when 204 pass the outer filters; DuckDB's delim join does the same). innerKeys[i] is the
+// inner expression pairs[i][0] (an outer expression) is compared with.
+func (b *Binder) reduceByOuterKeys(outer, inner logical.Plan, innerKeys []logical.Expr, pairs [][2]logical.Expr) (logical.Plan, error) {
+	var source logical.Plan
+	for _, leaf := range innerJoinLeaves(outer) {
+		if referencesOnlyIDs(pairs[0][0], idSet(leaf.Output())) {
+			source = leaf
+			break
+		}
+	}
+	if source == nil || estimateRows(source) >= estimateRows(inner) {
+		return inner, nil
+	}
+	a := b.analyzer()
+	have := idSet(source.Output())
+	var cond logical.Expr
+	for i, p := range pairs {
+		if !referencesOnlyIDs(p[0], have) {
+			continue
+		}
+		eq, err := a.ResolveCall("=", []logical.Expr{innerKeys[i], p[0]}, false)
+		if err != nil {
+			return nil, err
+		}
+		if cond == nil {
+			cond = eq
+		} else if cond, err = a.ResolveCall("and", []logical.Expr{cond, eq}, false); err != nil {
+			return nil, err
+		}
+	}
+	return &logical.Join{Left: inner, Right: source, Type: logical.LeftSemiJoin, Condition: cond}, nil
+}
