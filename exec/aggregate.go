@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/quiverdata/quiver/arrowio"
+	"github.com/quiverdata/quiver/errkind"
 	"github.com/quiverdata/quiver/planner/logical"
 	"github.com/quiverdata/quiver/planner/physical"
 )
@@ -97,6 +98,7 @@ func (t *groupTable) findOrInsert(hashes []uint64, keys []byte, offsets []int32,
 // table, or one spill bucket being merged).
 type aggregateState struct {
 	table     *groupTable
+	intTable  *intGroupTable  // instead of table for one integer-like key column
 	keyChunks [][]arrow.Array // per key column, the keys of new groups in group order
 	accs      []accumulator
 	encoder   KeyEncoder
@@ -107,6 +109,13 @@ type aggregateState struct {
 
 func (op *hashAggregate) newState() (*aggregateState, error) {
 	st := &aggregateState{table: newGroupTable(), keyChunks: make([][]arrow.Array, len(op.node.Keys))}
+	keyTypes := make([]arrow.DataType, len(op.node.Keys))
+	for i, k := range op.node.Keys {
+		keyTypes[i] = k.DataType()
+	}
+	if intGroupable(keyTypes) {
+		st.intTable = newIntGroupTable()
+	}
 	for _, c := range op.node.Calls {
 		acc, err := newAccumulator(c, op.tc.ANSI)
 		if err != nil {
@@ -125,8 +134,19 @@ func (op *hashAggregate) newState() (*aggregateState, error) {
 	return st, nil
 }
 
+// groupCount is the count of groups so far.
+func (st *aggregateState) groupCount() int {
+	if st.intTable != nil {
+		return st.intTable.len()
+	}
+	return st.table.len()
+}
+
 func (st *aggregateState) size() int64 {
 	n := st.table.size() + st.keyBytes
+	if st.intTable != nil {
+		n += st.intTable.size()
+	}
 	for _, a := range st.accs {
 		n += a.size()
 	}
@@ -159,9 +179,17 @@ func (st *aggregateState) assignGroups(ec *EvalContext, keys []arrow.Array, n in
 		}
 		clear(groups)
 	} else {
-		HashColumns(ec.Task.Allocator, keys, hashes)
-		buf, offsets := st.encoder.Encode(ec.Task.Allocator, keys, n)
-		newRows := st.table.findOrInsert(hashes, buf, offsets, groups, nil)
+		var newRows []int32
+		if st.intTable != nil {
+			if intKeyWidth(keys[0].DataType()) == 0 {
+				return nil, errkind.Internal("hash aggregate key is %s, planned as an integer-like type", keys[0].DataType())
+			}
+			newRows = st.intTable.findOrInsert(keys[0], groups, nil)
+		} else {
+			HashColumns(ec.Task.Allocator, keys, hashes)
+			buf, offsets := st.encoder.Encode(ec.Task.Allocator, keys, n)
+			newRows = st.table.findOrInsert(hashes, buf, offsets, groups, nil)
+		}
 		if len(newRows) > 0 {
 			for k, col := range keys {
 				taken, err := takeArrayByIndex(ec, col, newRows)
@@ -174,7 +202,7 @@ func (st *aggregateState) assignGroups(ec *EvalContext, keys []arrow.Array, n in
 		}
 	}
 	for _, a := range st.accs {
-		a.resize(st.table.len())
+		a.resize(st.groupCount())
 	}
 	return groups, nil
 }
@@ -458,7 +486,7 @@ func (op *hashAggregate) stateBatch(ec *EvalContext, st *aggregateState, schema 
 		}
 		cols = append(cols, s...)
 	}
-	return array.NewRecordBatch(schema, cols, int64(st.table.len())), nil
+	return array.NewRecordBatch(schema, cols, int64(st.groupCount())), nil
 }
 
 // resultBatch renders st's groups as keys + final values.
@@ -475,7 +503,7 @@ func (op *hashAggregate) resultBatch(ec *EvalContext, st *aggregateState) (arrow
 		}
 		cols = append(cols, v)
 	}
-	return array.NewRecordBatch(op.node.OutSchema, cols, int64(st.table.len())), nil
+	return array.NewRecordBatch(op.node.OutSchema, cols, int64(st.groupCount())), nil
 }
 
 // slice cuts b into batches of the task's batch size (sharing its buffers).
@@ -537,7 +565,7 @@ func (op *hashAggregate) spill(ec *EvalContext) error {
 			}
 		}
 	}
-	op.tc.Logger.Debug("hash aggregate spilled", zap.Int("groups", op.state.table.len()), zap.Int64("reserved", op.res.Size()))
+	op.tc.Logger.Debug("hash aggregate spilled", zap.Int("groups", op.state.groupCount()), zap.Int64("reserved", op.res.Size()))
 	return op.reset()
 }
 
