@@ -3,6 +3,7 @@ package flightserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"regexp"
 	"sort"
@@ -263,9 +264,16 @@ func (f *flightSQLServer) CreatePreparedStatement(ctx context.Context, req fligh
 	f.prepared[handle] = &preparedStatement{session: sessionFrom(ctx), text: req.GetQuery()}
 	f.mu.Unlock()
 	res.Handle = []byte(handle)
-	// Parameter types are known only once values are bound, so no parameter schema is sent:
-	// clients then type the parameters from the values (the Flight SQL spec allows this).
-	if sqlplan.ParameterCount(req.GetQuery()) == 0 {
+	// The parameter schema types each ? from its context (id > ? takes id's type, widened to
+	// bigint or double, the types clients bind with); a parameter nothing types is null-typed.
+	if count := sqlplan.ParameterCount(req.GetQuery()); count > 0 {
+		converter := protoplan.NewConverter(f.s.NewAnalyzer(f.s.session(ctx)))
+		fields := make([]arrow.Field, count)
+		for i, t := range sqlplan.ParameterTypes(converter, stmt, count) {
+			fields[i] = arrow.Field{Name: fmt.Sprintf("parameter_%d", i+1), Type: t, Nullable: true}
+		}
+		res.ParameterSchema = arrow.NewSchema(fields, nil)
+	} else {
 		if qs, ok := stmt.(*sqlplan.QueryStatement); ok {
 			session := f.s.session(ctx)
 			if plan, err := sqlplan.NewBinder(protoplan.NewConverter(f.s.NewAnalyzer(session)), sqlplan.Parameters{}).Query(qs.Query); err == nil {

@@ -17,6 +17,8 @@ import (
 type Parameters struct {
 	Named      map[string]*logical.Literal
 	Positional []*logical.Literal
+	// markers binds each ? to a parameterMarker instead of a value (ParameterTypes).
+	markers bool
 }
 
 // Binder turns parsed queries into resolved logical plans through the proto front end's
@@ -516,6 +518,9 @@ func (b *Binder) substitute(e logical.Expr) (logical.Expr, error) {
 					return nil, errkind.Invalid("parameter :%s has no value; pass it in args={'%s': ...}", v.Name, v.Name)
 				}
 				return lit, nil
+			}
+			if b.Params.markers {
+				return &parameterMarker{Index: v.Index}, nil
 			}
 			if v.Index >= len(b.Params.Positional) {
 				return nil, errkind.Invalid("parameter %d (?) has no value: %d values were given", v.Index+1, len(b.Params.Positional))
