@@ -64,8 +64,10 @@ func sharedBroadcastBuild(node *physical.HashJoin) *sharedBuild {
 	if !node.Broadcast {
 		return nil
 	}
+	// A broadcast exchange has one partition; a hash exchange is read whole when an adaptive
+	// join became a broadcast join.
 	exchange, ok := node.BuildNode().(*physical.Exchange)
-	if !ok || exchange.Partitioning.Kind != physical.BroadcastPartitioning || exchange.Stage == nil {
+	if !ok || exchange.Stage == nil {
 		return nil
 	}
 	out, ok := exchange.Stage.Data.(*ShuffleOutput)
@@ -103,27 +105,15 @@ func (j *hashJoin) useSharedBuild(ctx context.Context) (bool, error) {
 
 func (j *hashJoin) buildShared(ctx context.Context, s *sharedBuild) error {
 	exchange := j.node.BuildNode().(*physical.Exchange)
-	reader, err := buildExchangeRead(j.tc, exchange, 0)
-	if err != nil {
-		return err
-	}
-	defer reader.Close()
-	if err := reader.Open(ctx); err != nil {
-		return err
-	}
 	s.res = j.tc.MemoryPool().NewReservation("BroadcastHashJoin")
 	var batches []arrow.RecordBatch
 	defer func() { releaseBatchList(batches) }()
-	for {
-		b, err := reader.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for partition := 0; partition < exchange.NumPartitions(); partition++ {
+		fits, err := j.readSharedPartition(ctx, exchange, partition, s.res, &batches)
 		if err != nil {
 			return err
 		}
-		batches = append(batches, b)
-		if !s.res.TryGrow(BatchBytes(b)) {
+		if !fits {
 			s.tooLarge = true
 			s.res.Free()
 			return nil
@@ -149,4 +139,30 @@ func (j *hashJoin) buildShared(ctx context.Context, s *sharedBuild) error {
 	}
 	s.batch, s.table = all, table
 	return nil
+}
+
+// readSharedPartition appends one partition of the build exchange to batches; false when the
+// memory pool is full.
+func (j *hashJoin) readSharedPartition(ctx context.Context, exchange *physical.Exchange, partition int, res *MemoryReservation, batches *[]arrow.RecordBatch) (bool, error) {
+	reader, err := buildExchangeRead(j.tc, exchange, partition)
+	if err != nil {
+		return false, err
+	}
+	defer reader.Close()
+	if err := reader.Open(ctx); err != nil {
+		return false, err
+	}
+	for {
+		b, err := reader.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		*batches = append(*batches, b)
+		if !res.TryGrow(BatchBytes(b)) {
+			return false, nil
+		}
+	}
 }

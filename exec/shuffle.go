@@ -140,6 +140,8 @@ type ShuffleOutput struct {
 	blocks       [][]*shuffleBlock
 	reservations []*MemoryReservation
 	released     bool
+	// dataBytes is the size of the rows written (each taken batch counted once).
+	dataBytes int64
 	// builds are the hash tables of broadcast joins reading this output, built once.
 	builds map[*physical.HashJoin]*sharedBuild
 }
@@ -184,7 +186,14 @@ func (o *ShuffleOutput) Release() {
 	o.builds = nil
 }
 
-func (o *ShuffleOutput) commit(task int, blocks []*shuffleBlock, res *MemoryReservation) error {
+// DataBytes is the size of the rows the stage wrote.
+func (o *ShuffleOutput) DataBytes() int64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.dataBytes
+}
+
+func (o *ShuffleOutput) commit(task int, blocks []*shuffleBlock, dataBytes int64, res *MemoryReservation) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.released {
@@ -197,6 +206,7 @@ func (o *ShuffleOutput) commit(task int, blocks []*shuffleBlock, res *MemoryRese
 	for target, blk := range blocks {
 		o.blocks[target][task] = blk
 	}
+	o.dataBytes += dataBytes
 	o.reservations = append(o.reservations, res)
 	return nil
 }
@@ -222,6 +232,8 @@ type ShuffleWriter struct {
 	targets     []int32
 	counts      []int64
 	rows, bytes int64
+	// dataBytes counts each buffered batch's buffers once (slices of one taken batch share them).
+	dataBytes int64
 }
 
 // NewShuffleWriter returns a writer for targets partitions.
@@ -319,6 +331,7 @@ func oneTarget(counts []int64) int {
 // buffer keeps b (taking its reference) for target, spilling when the pool is full.
 func (w *ShuffleWriter) buffer(target int, b arrow.RecordBatch, account int64) error {
 	w.bytes += BatchBytes(b)
+	w.dataBytes += account
 	if !w.res.TryGrow(account) {
 		if err := w.spill(); err != nil {
 			b.Release()
@@ -370,7 +383,7 @@ func (w *ShuffleWriter) commit(out *ShuffleOutput, task int) error {
 	}
 	blocks := w.blocks
 	w.blocks = nil
-	return out.commit(task, blocks, w.res)
+	return out.commit(task, blocks, w.dataBytes, w.res)
 }
 
 // Abort drops everything buffered.

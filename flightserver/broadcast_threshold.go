@@ -20,6 +20,13 @@ func (s *Session) BroadcastThreshold() int64 {
 	return n
 }
 
+// AdaptiveDisabled is spark.sql.adaptive.enabled=false (adaptive execution is on by default,
+// as in Spark): shuffled joins then never become broadcast joins at run time.
+func (s *Session) AdaptiveDisabled() bool {
+	v, ok := s.Config("spark.sql.adaptive.enabled")
+	return ok && strings.EqualFold(strings.TrimSpace(v), "false")
+}
+
 func parseBroadcastThreshold(v string) (int64, error) {
 	t := strings.ToLower(strings.TrimSpace(v))
 	if strings.HasPrefix(t, "-") {

@@ -57,7 +57,8 @@ func (s *Server) PlanLogical(session *Session, analyzed logical.Plan) (*Query, e
 		return nil, err
 	}
 	cfg := session.AnalyzerConfig(s.cfg.DefaultParallelism)
-	node, err := (&physical.Planner{DefaultParallelism: cfg.DefaultParallelism, BroadcastThreshold: session.BroadcastThreshold()}).Plan(optimized)
+	node, err := (&physical.Planner{DefaultParallelism: cfg.DefaultParallelism, BroadcastThreshold: session.BroadcastThreshold(),
+		AdaptiveDisabled: session.AdaptiveDisabled()}).Plan(optimized)
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,12 @@ type HashJoin struct {
 	Condition logical.Expr
 	Build     JoinSide
 	Broadcast bool
-	OutSchema *arrow.Schema
+	// AdaptiveThreshold, when positive, lets the scheduler turn this shuffled join into a
+	// broadcast join once its build side's stage has run and written at most this many bytes
+	// (Spark's adaptive execution does the same): the probe side's stage is then skipped and
+	// its input read in place (StagePlan.AdaptiveJoins).
+	AdaptiveThreshold int64
+	OutSchema         *arrow.Schema
 }
 
 func (j *HashJoin) Schema() *arrow.Schema { return j.OutSchema }
@@ -207,10 +212,27 @@ func lowerJoin(p *Planner, n logical.Plan) (Node, error) {
 		parts := max(p.DefaultParallelism, 1)
 		out.Left = HashDistribute(left, leftKeys, parts)
 		out.Right = HashDistribute(right, rightKeys, parts)
+		if !p.AdaptiveDisabled && threshold > 0 && canBroadcastBuildSide(out) {
+			out.AdaptiveThreshold = threshold
+		}
 		return out, nil
 	}
 	out.Left, out.Right = SinglePartition(left), SinglePartition(right)
 	return out, nil
+}
+
+// canBroadcastBuildSide reports whether the join's answer stays the same with its build side
+// broadcast: no unmatched build rows have to be emitted.
+func canBroadcastBuildSide(j *HashJoin) bool {
+	switch j.Type {
+	case logical.InnerJoin, logical.CrossJoin:
+		return true
+	case logical.LeftOuterJoin, logical.LeftSemiJoin, logical.LeftAntiJoin:
+		return j.Build == BuildRight
+	case logical.RightOuterJoin:
+		return j.Build == BuildLeft
+	}
+	return false
 }
 
 // HashDistribute repartitions node on keys (bound to its schema) into n partitions.

@@ -18,6 +18,9 @@ type Planner struct {
 	// size is at most this many bytes is broadcast. 0 means the default (10 MiB); negative
 	// disables broadcasting except where a broadcast hint asks for it.
 	BroadcastThreshold int64
+	// AdaptiveDisabled is spark.sql.adaptive.enabled=false: shuffled joins stay shuffled even
+	// when their build side turns out small (HashJoin.AdaptiveThreshold).
+	AdaptiveDisabled bool
 }
 
 func (p *Planner) broadcastThreshold() int64 {

@@ -48,8 +48,11 @@ type Stage struct {
 	// Inputs are the stages whose output Root reads; all must succeed before this one runs.
 	Inputs []*Stage
 	// Data is the executor's shuffle output once the stage succeeded; the planner never reads it.
-	Data  any
-	state atomic.Int32
+	Data any
+	// Skipped is set when an adaptive join made this stage unnecessary: its consumer computes
+	// Root in place (AdaptiveJoin.ConvertToBroadcast). A skipped stage counts as succeeded.
+	Skipped bool
+	state   atomic.Int32
 }
 
 // State returns the stage's current state.
@@ -68,6 +71,9 @@ func (s *Stage) IsResult() bool { return s.Output == nil }
 func (s *Stage) Describe() string {
 	if s.Output == nil {
 		return fmt.Sprintf("Stage %d (result): %d tasks", s.ID, s.NumTasks())
+	}
+	if s.Skipped {
+		return fmt.Sprintf("Stage %d: skipped, its join became a broadcast join that reads its input in place", s.ID)
 	}
 	return fmt.Sprintf("Stage %d: %d tasks -> %s", s.ID, s.NumTasks(), s.Output.Partitioning.String())
 }
@@ -132,6 +138,9 @@ func FormatStages(p *StagePlan) string {
 		}
 		b.WriteString(st.Describe())
 		b.WriteString("\n")
+		if st.Skipped {
+			continue
+		}
 		formatStageTree(&b, st.Root, 1)
 	}
 	return b.String()
@@ -152,4 +161,51 @@ func formatStageTree(b *strings.Builder, n Node, depth int) {
 	for _, c := range n.Children() {
 		formatStageTree(b, c, depth+1)
 	}
+}
+
+// AdaptiveJoin is a shuffled join that may become a broadcast join at run time: once Build has
+// run, if it wrote at most Join.AdaptiveThreshold bytes, ConvertToBroadcast makes the join read
+// Build's whole output in every task and compute the probe side in place, so Probe never runs.
+type AdaptiveJoin struct {
+	Join         *HashJoin
+	Build, Probe *Stage
+}
+
+// AdaptiveJoins finds the joins of the plan that may become broadcast joins, by probe stage.
+func (p *StagePlan) AdaptiveJoins() map[*Stage]*AdaptiveJoin {
+	out := map[*Stage]*AdaptiveJoin{}
+	var walk func(n Node)
+	walk = func(n Node) {
+		if j, ok := n.(*HashJoin); ok && j.AdaptiveThreshold > 0 && !j.Broadcast {
+			build, buildOK := j.BuildNode().(*Exchange)
+			probe, probeOK := j.ProbeNode().(*Exchange)
+			if buildOK && probeOK && build.Stage != nil && probe.Stage != nil && build.Stage != probe.Stage {
+				out[probe.Stage] = &AdaptiveJoin{Join: j, Build: build.Stage, Probe: probe.Stage}
+			}
+		}
+		if _, ok := n.(*Exchange); ok {
+			return
+		}
+		for _, c := range n.Children() {
+			walk(c)
+		}
+	}
+	for _, st := range p.Stages {
+		walk(st.Root)
+	}
+	return out
+}
+
+// ConvertToBroadcast turns the join into a broadcast join reading the build stage's output
+// whole; the probe side's exchange is replaced by its input, and the probe stage is marked
+// skipped. Call it before the stage holding the join starts.
+func (a *AdaptiveJoin) ConvertToBroadcast() {
+	probe := a.Join.ProbeNode().(*Exchange)
+	if a.Join.Build == BuildLeft {
+		a.Join.Right = probe.Input
+	} else {
+		a.Join.Left = probe.Input
+	}
+	a.Join.Broadcast = true
+	a.Probe.Skipped = true
 }
