@@ -64,6 +64,14 @@ func TestFlightSQLDatabaseSQLDriver(t *testing.T) {
 	require.NoError(t, a.QueryRow("SELECT count(*) FROM mine WHERE id >= ? AND name <> ? AND id * 1.0 < ?", 1, "y", 5.5).Scan(&matched))
 	require.Equal(t, int64(1), matched)
 
+	_, err = a.Exec("CREATE TABLE bound (n INT, s STRING) USING parquet")
+	require.NoError(t, err)
+	_, err = a.Exec("INSERT INTO bound VALUES (?, ?)", 7, "seven")
+	require.NoError(t, err)
+	var boundName string
+	require.NoError(t, a.QueryRow("SELECT s FROM bound WHERE n = ?", 7).Scan(&boundName))
+	require.Equal(t, "seven", boundName)
+
 	rows, err := a.Query("SELECT id, name FROM mine WHERE id > ? ORDER BY id", 0)
 	require.NoError(t, err)
 	var got []string
@@ -158,10 +166,11 @@ func TestFlightSQLClientMetadataAndErrors(t *testing.T) {
 	for text, want := range map[string][]arrow.DataType{
 		"SELECT y FROM t WHERE y = ? AND x BETWEEN ? AND ?":    {arrow.BinaryTypes.String, arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Int64},
 		"SELECT x FROM t WHERE x * 1.5 > ? OR y IN (?, 'two')": {arrow.PrimitiveTypes.Float64, arrow.BinaryTypes.String},
-		"SELECT ?":                        {arrow.Null},
-		"SELECT x FROM t LIMIT ?":         {arrow.Null},
-		"INSERT INTO t VALUES (?, ?)":     {arrow.Null, arrow.Null},
-		"SELECT upper(?), date_add(?, 1)": {arrow.BinaryTypes.String, arrow.FixedWidthTypes.Date32},
+		"SELECT ?":                                   {arrow.Null},
+		"SELECT x FROM t LIMIT ?":                    {arrow.Null},
+		"INSERT INTO t VALUES (?, ?)":                {arrow.PrimitiveTypes.Int64, arrow.BinaryTypes.String},
+		"INSERT INTO t (y, x) VALUES (?, 2), (?, ?)": {arrow.BinaryTypes.String, arrow.BinaryTypes.String, arrow.PrimitiveTypes.Int64},
+		"SELECT upper(?), date_add(?, 1)":            {arrow.BinaryTypes.String, arrow.FixedWidthTypes.Date32},
 	} {
 		typed, err := cl.Prepare(ctx, text)
 		require.NoError(t, err, text)

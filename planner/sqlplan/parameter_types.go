@@ -25,15 +25,52 @@ func (*parameterMarker) Children() []logical.Expr                     { return n
 func (m *parameterMarker) WithChildren(_ []logical.Expr) logical.Expr { return m }
 func (m *parameterMarker) String() string                             { return fmt.Sprintf("?%d", m.Index+1) }
 
+// insertParameterTypes types the ? items of INSERT INTO t [(columns)] VALUES (...) as the
+// table's columns they fill.
+func insertParameterTypes(c *protoplan.Converter, insert *InsertInto, types []arrow.DataType) {
+	values, ok := insert.Query.(*Values)
+	if !ok {
+		return
+	}
+	table, err := NewBinder(c, Parameters{}).tableRef(&TableName{Name: insert.Table})
+	if err != nil {
+		return
+	}
+	columns := table.Output()
+	if len(insert.Columns) > 0 {
+		named := make([]*logical.ColumnRef, len(insert.Columns))
+		for i, name := range insert.Columns {
+			for _, column := range columns {
+				if equalFoldASCII(column.ColumnName, name) {
+					named[i] = column
+				}
+			}
+		}
+		columns = named
+	}
+	for _, row := range values.Rows {
+		for i, item := range row {
+			if p, ok := item.(*Parameter); ok && p.Name == "" && i < len(columns) && columns[i] != nil && p.Index < len(types) {
+				types[p.Index] = bindingType(columns[i].Type)
+			}
+		}
+	}
+}
+
 // ParameterTypes returns the type of each of the count positional parameters of a query
 // statement, widened to the type clients bind values with: integers as bigint, floating
 // point and decimals as double (Go's database/sql hands the driver int64 and float64; the server casts a
-// bound value to the type the query needs). Statements other than queries, and queries that do
-// not bind without values (LIMIT ?), report arrow.Null for every parameter.
+// bound value to the type the query needs). INSERT ... VALUES parameters take their
+// column's type. Other statements, and queries that do not bind without values (LIMIT ?),
+// report arrow.Null for every parameter.
 func ParameterTypes(c *protoplan.Converter, stmt Statement, count int) []arrow.DataType {
 	types := make([]arrow.DataType, count)
 	for i := range types {
 		types[i] = arrow.Null
+	}
+	if insert, ok := stmt.(*InsertInto); ok && count > 0 {
+		insertParameterTypes(c, insert, types)
+		return types
 	}
 	qs, ok := stmt.(*QueryStatement)
 	if !ok || count == 0 {
