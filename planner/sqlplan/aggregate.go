@@ -245,6 +245,9 @@ func toOutputCheck(out logical.Named, groupKeys map[string]bool) (bool, error) {
 		if err != nil || groupKeys[logical.ExprKey(e)] {
 			return
 		}
+		if call, ok := e.(*logical.Call); ok && logical.GroupingFunctions[call.Function] {
+			return // checked against the grouping columns when grouping sets are planned
+		}
 		switch x := e.(type) {
 		case *logical.AggregateCall, *logical.WindowExpr:
 			return
