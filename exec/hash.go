@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -57,7 +58,12 @@ func HashColumns(mem memory.Allocator, columns []arrow.Array, out []uint64) {
 	for i := range out {
 		out[i] = hashSeed
 	}
-	colHash := make([]uint64, len(out))
+	scratch := hashScratch.Get().(*[]uint64)
+	defer hashScratch.Put(scratch)
+	if cap(*scratch) < len(out) {
+		*scratch = make([]uint64, len(out))
+	}
+	colHash := (*scratch)[:len(out)]
 	for _, c := range columns {
 		hashColumn(mem, c, colHash)
 		for i, h := range colHash {
@@ -65,6 +71,10 @@ func HashColumns(mem memory.Allocator, columns []arrow.Array, out []uint64) {
 		}
 	}
 }
+
+// hashScratch holds per-column hash buffers between HashColumns calls: allocating one per batch
+// and key set was a steady source of garbage in aggregation and shuffle.
+var hashScratch = sync.Pool{New: func() any { return new([]uint64) }}
 
 // hashColumn writes each row's hash of one column into out.
 func hashColumn(mem memory.Allocator, a arrow.Array, out []uint64) {
@@ -381,11 +391,24 @@ func encodeColumn(a arrow.Array, buf []byte, cursor []int32) {
 			cursor[i] += 9
 		}
 	case *array.String:
+		// The layout putBytes writes, inline: this loop runs for every string key of every row.
 		offsets := arr.ValueOffsets()
 		raw := arr.ValueBytes()
 		base := offsets[0]
+		valid := rowValidityOf(a)
 		for i := 0; i < n; i++ {
-			putBytes(i, raw[offsets[i]-base:offsets[i+1]-base])
+			p := cursor[i]
+			if hasNulls && !valid.at(i) {
+				buf[p] = 0
+				binary.LittleEndian.PutUint32(buf[p+1:], 0)
+				cursor[i] = p + 5
+				continue
+			}
+			v := raw[offsets[i]-base : offsets[i+1]-base]
+			buf[p] = 1
+			binary.LittleEndian.PutUint32(buf[p+1:], uint32(len(v)))
+			copy(buf[p+5:], v)
+			cursor[i] = p + 5 + int32(len(v))
 		}
 	case *array.Binary:
 		for i := 0; i < n; i++ {
