@@ -154,6 +154,55 @@ func TestParquetPhysicalReads(t *testing.T) {
 	}
 }
 
+// One split over two dictionary-encoded row groups: batches span both dictionaries.
+func TestParquetDictionaryAcrossRowGroups(t *testing.T) {
+	setupMem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	in := physicalBatch(t, setupMem, 1200)
+	defer in.Release()
+	path := writePhysicalFile(t, in, setupMem)
+	ds, err := Discover(DiscoverSpec{Format: FormatParquet, Paths: []string{path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, batchSize := range []int{7, 333, 10000} {
+		t.Run(fmt.Sprint(batchSize), func(t *testing.T) {
+			mem := checkedMem(t)
+			r := NewSplitReader(context.Background(), ds, []Split{{File: 0, RowGroups: []int{0, 1}}}, []int{3, 4, 5}, mem, batchSize)
+			defer r.Close()
+			var batches []arrow.RecordBatch
+			for {
+				b, err := r.Next()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				batches = append(batches, b)
+			}
+			for out, column := range []int{3, 4, 5} {
+				chunks := make([]arrow.Array, len(batches))
+				for i, b := range batches {
+					chunks[i] = b.Column(out)
+				}
+				got, err := array.Concatenate(chunks, mem)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := array.NewSlice(in.Column(column), 0, 1000)
+				if !array.Equal(got, want) {
+					t.Errorf("column %s differs", in.Schema().Field(column).Name)
+				}
+				got.Release()
+				want.Release()
+			}
+			for _, b := range batches {
+				b.Release()
+			}
+		})
+	}
+}
+
 func TestRecyclingAllocatorReusesAndBalances(t *testing.T) {
 	mem := checkedMem(t)
 	r := newRecyclingAllocator(mem)

@@ -27,7 +27,7 @@ const (
 	// recycleMinBytes: smaller buffers are cheap to allocate and not worth a lock.
 	recycleMinBytes = 4 << 10
 	// recycleMaxPooledBytes bounds what one scan keeps in reserve (a few batches' worth).
-	recycleMaxPooledBytes = 32 << 20
+	recycleMaxPooledBytes = 16 << 20
 )
 
 func newRecyclingAllocator(underlying memory.Allocator) *recyclingAllocator {
