@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -325,9 +326,15 @@ func (p *pythonEval) Schema() *arrow.Schema { return p.node.OutSchema }
 
 func (p *pythonEval) Open(ctx context.Context) error { return p.input.Open(ctx) }
 
+// pythonBatchesPerMessage is how many maxRecordsPerBatch-row batches of arguments go to a worker
+// in one Arrow message for the scalar Arrow forms. Measured on plus-one over 10M rows: one
+// message per 10,000 rows spent a third of the server's time waking goroutines up.
+const pythonBatchesPerMessage = 8
+
 func (p *pythonEval) header() *pb.WorkerTask {
 	et := p.node.Calls[0].Function.EvalType
-	h := &pb.WorkerTask{EvalType: pb.PythonEvalType(et)}
+	h := &pb.WorkerTask{EvalType: pb.PythonEvalType(et), Config: map[string]string{
+		"spark.sql.execution.arrow.maxRecordsPerBatch": strconv.Itoa(p.tc.BatchSize)}}
 	var fields []arrow.Field
 	for i, c := range p.node.Calls {
 		chain := pythonChain(c)
@@ -417,7 +424,14 @@ func (p *pythonEval) start(ctx context.Context) error {
 			}
 		}
 	} else {
-		feed = feedBatches(feedNext, p.tc.BatchSize, p.argSchema, func(piece arrow.RecordBatch) (arrow.RecordBatch, error) {
+		// The worker cuts each message into the batches the functions are called with
+		// (maxRecordsPerBatch rows); sending several per message pays the transport's per-message
+		// costs (IPC framing, system calls, goroutine wake-ups on both ends) once for all of them.
+		wireRows := p.tc.BatchSize
+		if wireRows > 0 {
+			wireRows *= pythonBatchesPerMessage
+		}
+		feed = feedBatches(feedNext, wireRows, p.argSchema, func(piece arrow.RecordBatch) (arrow.RecordBatch, error) {
 			args, err := p.argumentBatch(ctx, piece)
 			if err != nil {
 				return nil, err

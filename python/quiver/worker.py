@@ -590,22 +590,51 @@ def _scalar_function(w: Worker, fn: worker_pb2.WorkerFunction) -> tuple[str, Cal
     return last.name, chained, list(fn.argument_offsets), _return_type(last)
 
 
+def _max_records(task: worker_pb2.WorkerTask) -> int:
+    """spark.sql.execution.arrow.maxRecordsPerBatch: the most rows a pandas UDF sees per call."""
+    try:
+        return int(task.config.get("spark.sql.execution.arrow.maxRecordsPerBatch", "0"))
+    except ValueError:
+        return 0
+
+
+def _calls(message: pa.RecordBatch, limit: int) -> Iterator[pa.RecordBatch]:
+    """A message cut into the batches a pandas UDF is called with (at most limit rows each;
+    limit <= 0: the message as it is). The executor sends several batches' rows per message, so
+    the transport's per-message costs are paid once for many calls; slices copy nothing."""
+    n = message.num_rows
+    if limit <= 0 or n <= limit:
+        yield message
+        return
+    for start in range(0, n, limit):
+        yield message.slice(start, limit)
+
+
 def _scalar_pandas(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Output) -> None:
     functions = [_scalar_function(w, fn) for fn in task.functions]
-    for batch in reader:
-        n = batch.num_rows
-        columns: dict[int, Any] = {}
-        arrays = []
-        for name, f, offsets, rt in functions:
-            out.current = name
-            args = []
-            for o in offsets:
-                if o not in columns:
-                    columns[o] = _to_series_or_frame(batch.column(o))
-                args.append(columns[o])
-            arrays.append(pandas_to_arrow(f(*args), rt, name, n))
+    limit = _max_records(task)
+    for message in reader:
+        pieces = []
+        for batch in _calls(message, limit):
+            n = batch.num_rows
+            columns: dict[int, Any] = {}
+            arrays = []
+            for name, f, offsets, rt in functions:
+                out.current = name
+                args = []
+                for o in offsets:
+                    if o not in columns:
+                        columns[o] = _to_series_or_frame(batch.column(o))
+                    args.append(columns[o])
+                arrays.append(pandas_to_arrow(f(*args), rt, name, n))
+            pieces.append(arrays)
         out.current = ""
-        out.write(pa.RecordBatch.from_arrays(arrays, schema=out.schema))
+        if len(pieces) == 1:
+            out.write(pa.RecordBatch.from_arrays(pieces[0], schema=out.schema))
+        elif pieces:
+            # One answer per message: the results of its calls joined (a copy of the output only).
+            joined = [pa.concat_arrays([p[i] for p in pieces]) for i in range(len(out.schema))]
+            out.write(pa.RecordBatch.from_arrays(joined, schema=out.schema))
 
 
 def _scalar_pandas_iter(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Output) -> None:
@@ -613,8 +642,10 @@ def _scalar_pandas_iter(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out
     name, f, offsets, rt = fn.name, w.function(fn), list(fn.argument_offsets), _return_type(fn)
     seen = [0]
 
+    limit = _max_records(task)
+
     def batches() -> Iterator[Any]:
-        for batch in reader:
+        for batch in (b for message in reader for b in _calls(message, limit)):
             seen[0] += batch.num_rows
             args = [_to_series_or_frame(batch.column(o)) for o in offsets]
             yield args[0] if len(args) == 1 else tuple(args)
