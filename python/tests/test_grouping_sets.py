@@ -122,6 +122,8 @@ def test_errors(sales):
         sales.rollup("region").agg(F.grouping("year")).toArrow()
     with pytest.raises(ValueError, match="pivot"):
         sales.rollup("region").pivot("year", [2023])
+    with pytest.raises(ValueError, match="groupBy only"):
+        sales.cube("region").applyInPandas(lambda pdf: pdf, "region string")
 
 
 def test_sql_div_truncates_toward_zero(spark):

@@ -143,6 +143,9 @@ class GroupedData(PandasGroupedOpsMixin):
         return GroupedData(self._df, self._grouping, column, list(values))
 
     def _grouping_columns(self) -> list[Column]:
+        # applyInPandas and cogroup group by plain keys; PySpark allows them after groupBy only.
+        if self._group_type != "groupby":
+            raise ValueError(f"[UNSUPPORTED_OPERATION] applyInPandas and cogroup are supported after groupBy only, not after {self._group_type}")
         return list(self._grouping)
 
 
