@@ -23,20 +23,34 @@ var keyCountSchema = arrow.NewSchema([]arrow.Field{
 }, nil)
 
 // setOperationSpill is a set operation finished part by part from disk. Equal rows have equal
-// keys and land in the same part, so each part's answer depends on that part alone.
+// keys and land in the same part, so each part's answer depends on that part alone. A part
+// whose counts do not fit either is split again, by another hash seed, into setOperationFanout
+// smaller parts.
 type setOperationSpill struct {
-	seed  maphash.Seed
-	right []*arrowio.SpillFile // right-side counts per part
-	seen  []*arrowio.SpillFile // left rows seen before the spill, counted, per part
-	left  []*arrowio.SpillFile // the left rows not yet processed, per part
-	part  int
+	parts []setOperationPart // parts still to do; the last one is next
 
+	current               *setOperationPart
 	rightCounts, leftSeen map[string]int64
 	reader                *arrowio.SpillReader
 }
 
-func (sp *setOperationSpill) partOf(key []byte) int {
-	return int(maphash.Bytes(sp.seed, key) % setOperationFanout)
+// setOperationPart is one part on disk: the right side's counts, the counts of left rows seen
+// before the split, and the left rows still to process.
+type setOperationPart struct {
+	right, seen, left *arrowio.SpillFile
+	depth             int
+}
+
+// maxSplitDepth bounds how often a part is split again (16^4 parts of one operator); a part
+// that still does not fit then is an error.
+const maxSplitDepth = 4
+
+func (p *setOperationPart) close() {
+	for _, f := range []*arrowio.SpillFile{p.right, p.seen, p.left} {
+		if f != nil {
+			f.Close()
+		}
+	}
 }
 
 // partWriters is one spill file per part.
@@ -128,110 +142,87 @@ func (b *keyCountBuffer) close() error {
 	return err
 }
 
-func (b *keyCountBuffer) addMap(sp *setOperationSpill, counts map[string]int64) error {
-	for key, count := range counts {
-		if err := b.add(sp.partOf([]byte(key)), []byte(key), count); err != nil {
-			return err
-		}
-	}
-	return nil
+// keyCountSource calls emit for each (key, count) it holds; nil holds none.
+type keyCountSource func(emit func(key []byte, count int64) error) error
+
+// splitInput is what a split distributes: counts in memory, the rest of the counts still to
+// read, and the left rows still to process.
+type splitInput struct {
+	rightCounts, leftSeen map[string]int64
+	rightRest, seenRest   keyCountSource
+	leftRest              Operator
+	depth                 int
 }
 
-// startSpill writes both count maps and the rest of both inputs (the right one only when
-// rightUnfinished) to disk by part, and frees the maps.
-func (s *setOperation) startSpill(ctx context.Context, rightUnfinished bool) (err error) {
-	sp := &setOperationSpill{seed: maphash.MakeSeed()}
-	s.spill = sp
-	rightWriters, err := newPartWriters(s.tc, keyCountSchema)
-	if err != nil {
-		return err
+// split writes in to setOperationFanout new parts by a fresh hash of the row key and queues
+// them; it frees the maps.
+func (s *setOperation) split(ctx context.Context, in splitInput) (err error) {
+	if in.depth > maxSplitDepth {
+		return errkind.ResourceExhausted("INTERSECT/EXCEPT counts still exceed the memory limit after splitting them %d ways; raise quiver serve --memory-limit",
+			1<<(4*maxSplitDepth))
 	}
-	seenWriters, err := newPartWriters(s.tc, keyCountSchema)
-	if err != nil {
-		rightWriters.abort()
-		return err
-	}
-	leftWriters, err := newPartWriters(s.tc, s.left.Schema())
-	if err != nil {
-		rightWriters.abort()
-		seenWriters.abort()
-		return err
-	}
+	seed := maphash.MakeSeed()
+	partOf := func(key []byte) int { return int(maphash.Bytes(seed, key) % setOperationFanout) }
+	var writers [3]partWriters
 	defer func() {
 		if err != nil {
-			rightWriters.abort()
-			seenWriters.abort()
-			leftWriters.abort()
+			for _, w := range writers {
+				w.abort()
+			}
 		}
 	}()
-	rightBuffer := newKeyCountBuffer(s.tc, rightWriters)
-	err = rightBuffer.addMap(sp, s.rightCounts)
-	if err == nil && rightUnfinished {
-		err = s.spillRightRows(ctx, rightBuffer)
+	for i, schema := range []*arrow.Schema{keyCountSchema, keyCountSchema, s.left.Schema()} {
+		if writers[i], err = newPartWriters(s.tc, schema); err != nil {
+			return err
+		}
 	}
-	if e := rightBuffer.close(); err == nil {
-		err = e
+	for i, side := range []struct {
+		counts map[string]int64
+		rest   keyCountSource
+	}{{in.rightCounts, in.rightRest}, {in.leftSeen, in.seenRest}} {
+		buffer := newKeyCountBuffer(s.tc, writers[i])
+		add := func(key []byte, count int64) error { return buffer.add(partOf(key), key, count) }
+		for key, count := range side.counts {
+			if err = add([]byte(key), count); err != nil {
+				break
+			}
+		}
+		if err == nil && side.rest != nil {
+			err = side.rest(add)
+		}
+		if e := buffer.close(); err == nil {
+			err = e
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
-	}
-	s.rightCounts = nil
-	seenBuffer := newKeyCountBuffer(s.tc, seenWriters)
-	err = seenBuffer.addMap(sp, s.leftSeen)
-	if e := seenBuffer.close(); err == nil {
-		err = e
-	}
-	if err != nil {
-		return err
-	}
-	s.leftSeen = nil
 	s.res.Free()
-	if err = s.spillLeftRows(ctx, leftWriters); err != nil {
+	if err = s.splitLeftRows(ctx, in.leftRest, writers[2], partOf); err != nil {
 		return err
 	}
-	if sp.right, err = rightWriters.finish(); err != nil {
-		return err
+	var files [3][]*arrowio.SpillFile
+	for i, w := range writers {
+		if files[i], err = w.finish(); err != nil {
+			for _, done := range files[:i] {
+				closeSpills(done)
+			}
+			writers = [3]partWriters{}
+			return err
+		}
+		writers[i] = nil
 	}
-	if sp.seen, err = seenWriters.finish(); err != nil {
-		closeSpills(sp.right)
-		return err
-	}
-	if sp.left, err = leftWriters.finish(); err != nil {
-		closeSpills(sp.right)
-		closeSpills(sp.seen)
-		return err
+	for p := 0; p < setOperationFanout; p++ {
+		s.spill.parts = append(s.spill.parts, setOperationPart{right: files[0][p], seen: files[1][p], left: files[2][p], depth: in.depth})
 	}
 	return nil
 }
 
-// spillRightRows writes each remaining right row as (key, 1).
-func (s *setOperation) spillRightRows(ctx context.Context, buffer *keyCountBuffer) error {
+// splitLeftRows writes the rows of input to the part of their key.
+func (s *setOperation) splitLeftRows(ctx context.Context, input Operator, writers partWriters, partOf func([]byte) int) error {
 	var enc KeyEncoder
 	for {
-		b, err := s.right.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		buf, offs := enc.Encode(s.tc.Allocator, b.Columns(), int(b.NumRows()))
-		for i := 0; i < int(b.NumRows()) && err == nil; i++ {
-			key := buf[offs[i]:offs[i+1]]
-			err = buffer.add(s.spill.partOf(key), key, 1)
-		}
-		b.Release()
-		if err != nil {
-			return err
-		}
-	}
-}
-
-// spillLeftRows writes the remaining left rows to the part of their key.
-func (s *setOperation) spillLeftRows(ctx context.Context, writers partWriters) error {
-	var enc KeyEncoder
-	for {
-		b, err := s.left.Next(ctx)
+		b, err := input.Next(ctx)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -241,7 +232,7 @@ func (s *setOperation) spillLeftRows(ctx context.Context, writers partWriters) e
 		buf, offs := enc.Encode(s.tc.Allocator, b.Columns(), int(b.NumRows()))
 		rows := make([][]int32, setOperationFanout)
 		for i := 0; i < int(b.NumRows()); i++ {
-			p := s.spill.partOf(buf[offs[i]:offs[i+1]])
+			p := partOf(buf[offs[i]:offs[i+1]])
 			rows[p] = append(rows[p], int32(i))
 		}
 		for p, r := range rows {
@@ -264,15 +255,86 @@ func (s *setOperation) spillLeftRows(ctx context.Context, writers partWriters) e
 	}
 }
 
+// startSpill moves the operator's state and the rest of its inputs (the right one only when
+// rightUnfinished) to disk parts.
+func (s *setOperation) startSpill(ctx context.Context, rightUnfinished bool) error {
+	s.spill = &setOperationSpill{}
+	in := splitInput{rightCounts: s.rightCounts, leftSeen: s.leftSeen, leftRest: s.left, depth: 1}
+	if rightUnfinished {
+		in.rightRest = s.remainingRightRows(ctx)
+	}
+	s.rightCounts, s.leftSeen = nil, nil
+	return s.split(ctx, in)
+}
+
+// remainingRightRows reads the rest of the right input as (key, 1) per row.
+func (s *setOperation) remainingRightRows(ctx context.Context) keyCountSource {
+	return func(emit func(key []byte, count int64) error) error {
+		var enc KeyEncoder
+		for {
+			b, err := s.right.Next(ctx)
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			buf, offs := enc.Encode(s.tc.Allocator, b.Columns(), int(b.NumRows()))
+			for i := 0; i < int(b.NumRows()) && err == nil; i++ {
+				err = emit(buf[offs[i]:offs[i+1]], 1)
+			}
+			b.Release()
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// fileCounts reads (key, count) batches from reader; the first batch may be given already.
+func fileCounts(reader *arrowio.SpillReader, first arrow.RecordBatch) keyCountSource {
+	return func(emit func(key []byte, count int64) error) error {
+		defer reader.Close()
+		b := first
+		for {
+			if b == nil {
+				var err error
+				if b, err = reader.Next(); errors.Is(err, io.EOF) {
+					return nil
+				} else if err != nil {
+					return err
+				}
+			}
+			keys, counts := b.Column(0).(*array.Binary), b.Column(1).(*array.Int64)
+			var err error
+			for i := 0; i < keys.Len() && err == nil; i++ {
+				err = emit(keys.Value(i), counts.Value(i))
+			}
+			b.Release()
+			b = nil
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
 // next returns the next output batch of the parts, or io.EOF after the last.
 func (sp *setOperationSpill) next(ctx context.Context, s *setOperation) (arrow.RecordBatch, error) {
 	for {
 		if sp.reader == nil {
-			if sp.part >= setOperationFanout {
+			if len(sp.parts) == 0 {
 				return nil, io.EOF
 			}
-			if err := sp.loadPart(s); err != nil {
+			part := sp.parts[len(sp.parts)-1]
+			sp.parts = sp.parts[:len(sp.parts)-1]
+			sp.current = &part
+			loaded, err := sp.loadPart(ctx, s)
+			if err != nil {
 				return nil, err
+			}
+			if !loaded {
+				continue
 			}
 		}
 		b, err := sp.reader.Next()
@@ -285,14 +347,26 @@ func (sp *setOperationSpill) next(ctx context.Context, s *setOperation) (arrow.R
 		}
 		out, grown, err := s.filterLeft(ctx, b, sp.rightCounts, sp.leftSeen)
 		b.Release()
-		if err == nil {
-			err = s.res.Grow(grown)
-		}
 		if err != nil {
 			if out != nil {
 				out.Release()
 			}
 			return nil, err
+		}
+		if !s.res.TryGrow(grown) {
+			// The part's maps outgrew the pool: split its state and its remaining rows.
+			in := splitInput{rightCounts: sp.rightCounts, leftSeen: sp.leftSeen,
+				leftRest: &spillSource{schema: s.left.Schema(), reader: sp.reader}, depth: sp.current.depth + 1}
+			sp.reader = nil
+			err := s.split(ctx, in)
+			in.leftRest.Close()
+			sp.finishPart(s)
+			if err != nil {
+				if out != nil {
+					out.Release()
+				}
+				return nil, err
+			}
 		}
 		if out != nil {
 			return out, nil
@@ -300,39 +374,60 @@ func (sp *setOperationSpill) next(ctx context.Context, s *setOperation) (arrow.R
 	}
 }
 
-// loadPart reads the current part's counts into memory and opens its left rows.
-func (sp *setOperationSpill) loadPart(s *setOperation) error {
-	p := sp.part
+// loadPart reads the current part's counts into memory and opens its left rows. When the
+// counts do not fit, it splits the part instead and reports false.
+func (sp *setOperationSpill) loadPart(ctx context.Context, s *setOperation) (bool, error) {
+	part := sp.current
 	sp.rightCounts, sp.leftSeen = map[string]int64{}, map[string]int64{}
-	for _, load := range []struct {
-		file   *arrowio.SpillFile
-		counts map[string]int64
-	}{{sp.right[p], sp.rightCounts}, {sp.seen[p], sp.leftSeen}} {
-		if err := sp.loadCounts(s, load.file, load.counts); err != nil {
-			return err
-		}
+	in := splitInput{rightCounts: sp.rightCounts, leftSeen: sp.leftSeen, depth: part.depth + 1}
+	overflow, err := sp.loadCounts(s, part.right, sp.rightCounts, &in.rightRest)
+	if err == nil && !overflow {
+		overflow, err = sp.loadCounts(s, part.seen, sp.leftSeen, &in.seenRest)
+	} else if err == nil {
+		in.seenRest, err = openCounts(s, part.seen)
 	}
-	reader, err := sp.left[p].Open(s.tc.Allocator)
 	if err != nil {
-		return err
+		return false, err
 	}
-	sp.reader = reader
-	return nil
+	reader, err := part.left.Open(s.tc.Allocator)
+	if err != nil {
+		return false, err
+	}
+	if !overflow {
+		sp.reader = reader
+		return true, nil
+	}
+	in.leftRest = &spillSource{schema: s.left.Schema(), reader: reader}
+	err = s.split(ctx, in)
+	in.leftRest.Close()
+	sp.finishPart(s)
+	return false, err
 }
 
-func (sp *setOperationSpill) loadCounts(s *setOperation, file *arrowio.SpillFile, counts map[string]int64) error {
+func openCounts(s *setOperation, file *arrowio.SpillFile) (keyCountSource, error) {
 	reader, err := file.Open(s.tc.Allocator)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer reader.Close()
+	return fileCounts(reader, nil), nil
+}
+
+// loadCounts adds the counts of file to counts. When the pool fills up it stops and sets *rest
+// to the counts not yet read, reporting true.
+func (sp *setOperationSpill) loadCounts(s *setOperation, file *arrowio.SpillFile, counts map[string]int64, rest *keyCountSource) (bool, error) {
+	reader, err := file.Open(s.tc.Allocator)
+	if err != nil {
+		return false, err
+	}
 	for {
 		b, err := reader.Next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			reader.Close()
+			return false, nil
 		}
 		if err != nil {
-			return err
+			reader.Close()
+			return false, err
 		}
 		keys, values := b.Column(0).(*array.Binary), b.Column(1).(*array.Int64)
 		var grown int64
@@ -345,22 +440,23 @@ func (sp *setOperationSpill) loadCounts(s *setOperation, file *arrowio.SpillFile
 		}
 		b.Release()
 		if !s.res.TryGrow(grown) {
-			return errkind.ResourceExhausted("one of the %d parts of a spilled INTERSECT/EXCEPT still does not fit the memory limit; raise quiver serve --memory-limit", setOperationFanout)
+			*rest = fileCounts(reader, nil)
+			return true, nil
 		}
 	}
 }
 
 func (sp *setOperationSpill) finishPart(s *setOperation) {
-	p := sp.part
-	sp.reader.Close()
-	sp.reader = nil
-	for _, files := range [][]*arrowio.SpillFile{sp.right, sp.seen, sp.left} {
-		files[p].Close()
-		files[p] = nil
+	if sp.reader != nil {
+		sp.reader.Close()
+		sp.reader = nil
+	}
+	if sp.current != nil {
+		sp.current.close()
+		sp.current = nil
 	}
 	sp.rightCounts, sp.leftSeen = nil, nil
 	s.res.Free()
-	sp.part++
 }
 
 func (sp *setOperationSpill) close() {
@@ -368,7 +464,12 @@ func (sp *setOperationSpill) close() {
 		sp.reader.Close()
 		sp.reader = nil
 	}
-	closeSpills(sp.right)
-	closeSpills(sp.seen)
-	closeSpills(sp.left)
+	if sp.current != nil {
+		sp.current.close()
+		sp.current = nil
+	}
+	for i := range sp.parts {
+		sp.parts[i].close()
+	}
+	sp.parts = nil
 }

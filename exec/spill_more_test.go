@@ -116,9 +116,9 @@ func referenceNestedLoop(left, right exectest.Rows, jt logical.JoinType, match f
 	return out
 }
 
-// TestSetOperationSpills runs INTERSECT/EXCEPT [ALL] with count maps several times the memory
+// TestSetOperationSpills runs INTERSECT/EXCEPT [ALL] with count maps about 8 times the memory
 // pool: both maps and the rest of both inputs go to disk in hash parts, and the answer is the
-// multiset reference's.
+// multiset reference's. (python/tests/test_memory_spill_operators.py covers parts split again.)
 func TestSetOperationSpills(t *testing.T) {
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "a", Type: arrow.PrimitiveTypes.Int64, Nullable: true},

@@ -57,7 +57,7 @@ func serve(args []string) int {
 	logFormat := fs.String("log-format", "json", "json or console")
 	parallelism := fs.Int("parallelism", 0, "default partitions and task slots (default: number of cores)")
 	ticketTTL := fs.Duration("ticket-ttl", 10*time.Minute, "how long unread result tickets stay valid")
-	memoryLimit := fs.String("memory-limit", envOr("QUIVER_MEMORY_LIMIT", "0"), "bytes operators may hold before spilling to disk, e.g. 4GiB, 512MB (0: unlimited)")
+	memoryLimit := fs.String("memory-limit", envOr("QUIVER_MEMORY_LIMIT", "auto"), "bytes operators may hold before spilling to disk, e.g. 4GiB, 512MB, 40% of memory, or 0 for unlimited (default auto: half of the machine's or container's memory)")
 	spillDir := fs.String("spill-dir", envOr("QUIVER_SPILL_DIR", ""), "directory for spill files (default: the system temp directory)")
 	exitWithParent := fs.Bool("exit-with-parent", false, "exit when the parent process (the Python client of a local session) dies")
 	pprofAddr := fs.String("pprof-addr", envOr("QUIVER_PPROF_ADDR", ""), "serve Go's profiling endpoints (/debug/pprof/) on this loopback host:port, e.g. 127.0.0.1:6060 (default: off)")
@@ -73,7 +73,7 @@ func serve(args []string) int {
 		return 2
 	}
 	defer logger.Sync() //nolint:errcheck // nothing to do if stderr is gone
-	limit, err := flightserver.ParseByteSize(*memoryLimit)
+	limit, err := flightserver.ResolveMemoryLimit(*memoryLimit)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "quiver: --memory-limit: %v\n", err)
 		return 2

@@ -42,7 +42,8 @@ class LocalServer:
     --exit-with-parent) when this process dies without running atexit handlers.
     """
 
-    def __init__(self, parallelism: int | None = None, extra_env: dict[str, str] | None = None):
+    def __init__(self, parallelism: int | None = None, extra_env: dict[str, str] | None = None,
+                 memory_limit: str | None = None):
         self.token = secrets.token_hex(16)
         self._dir = tempfile.mkdtemp(prefix="quiver-")
         port_file = os.path.join(self._dir, "port")
@@ -51,6 +52,9 @@ class LocalServer:
                 "--exit-with-parent", "--log-level", os.environ.get("QUIVER_LOG_LEVEL", "warn")]
         if parallelism:
             args += ["--parallelism", str(parallelism)]
+        if memory_limit is not None:
+            # spark.quiver.memory.limit: a size ("2g"), a share ("40%"), "auto" or "0" (unlimited).
+            args += ["--memory-limit", str(memory_limit)]
         env = dict(os.environ)
         env["QUIVER_TOKEN"] = self.token
         # Python UDF workers run this interpreter and import this copy of quiver, so functions

@@ -128,7 +128,8 @@ class SparkSession:
             url, token = _parse_remote(remote)
         else:
             parallelism = _local_parallelism(self._options.get("spark.master"))
-            self._server = LocalServer(parallelism=parallelism)
+            self._server = LocalServer(parallelism=parallelism,
+                                       memory_limit=self._options.get("spark.quiver.memory.limit"))
             url, token = self._server.url, self._server.token
         self._client = Client(url, token)
         self.conf = RuntimeConfig(self)
