@@ -31,10 +31,11 @@ func init() {
 	RegisterLazyKernel("map_filter", mapLambdaKernel)
 }
 
-// evalLambda evaluates a lambda body over len(rows) elements: rows[i] is the outer row element i
-// belongs to (nil: element i is row i), parameters are the parameter values, one per element. The
-// result has len(rows) values and is owned by the caller.
-func evalLambda(ec *EvalContext, lambda *logical.LambdaFunction, batch arrow.RecordBatch, rows []int32, parameters []arrow.Array) (arrow.Array, error) {
+// evalLambda evaluates a lambda body over the elements given by parameters (the parameter values,
+// one per element): rows()[i] is the outer row element i belongs to (rows nil: element i is row
+// i); it is called only when the body reads outer columns. The result has one value per element
+// and is owned by the caller.
+func evalLambda(ec *EvalContext, lambda *logical.LambdaFunction, batch arrow.RecordBatch, rows func() []int32, parameters []arrow.Array) (arrow.Array, error) {
 	n := parameters[0].Len()
 	if n == 0 {
 		return array.MakeArrayOfNull(ec.Task.Allocator, lambda.Body.DataType(), 0), nil
@@ -57,7 +58,7 @@ func evalLambda(ec *EvalContext, lambda *logical.LambdaFunction, batch arrow.Rec
 	fields := make([]arrow.Field, 0, cap(columns))
 	var rowIndices arrow.Array
 	if rows != nil && len(ordinals) > 0 {
-		rowIndices = int32Array(ec.Task.Allocator, rows)
+		rowIndices = int32Array(ec.Task.Allocator, rows())
 		defer rowIndices.Release()
 	}
 	for i, ordinal := range ordinals {
@@ -243,7 +244,7 @@ func arrayTransformKernel(ec *EvalContext, call *logical.Call, batch arrow.Recor
 	lambda := call.Args[1].(*logical.LambdaFunction)
 	parameters := lambdaParameters(ec, lambda, list)
 	defer releaseArrays(parameters)
-	result, err := evalLambda(ec, lambda, batch, list.elementRows(), parameters)
+	result, err := evalLambda(ec, lambda, batch, list.elementRows, parameters)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +256,7 @@ func arrayTransformKernel(ec *EvalContext, call *logical.Call, batch arrow.Recor
 // keptElements evaluates a predicate lambda and returns the new offsets and the kept elements'
 // indices into the element range.
 func keptElements(ec *EvalContext, lambda *logical.LambdaFunction, batch arrow.RecordBatch, list *listArgument, parameters []arrow.Array) (*memory.Buffer, []int64, error) {
-	result, err := evalLambda(ec, lambda, batch, list.elementRows(), parameters)
+	result, err := evalLambda(ec, lambda, batch, list.elementRows, parameters)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -324,7 +325,7 @@ func arrayQuantifierKernel(exists bool) LazyKernel {
 		lambda := call.Args[1].(*logical.LambdaFunction)
 		parameters := []arrow.Array{list.elements()}
 		defer releaseArrays(parameters)
-		result, err := evalLambda(ec, lambda, batch, list.elementRows(), parameters)
+		result, err := evalLambda(ec, lambda, batch, list.elementRows, parameters)
 		if err != nil {
 			return nil, err
 		}
@@ -433,7 +434,7 @@ func aggregateStep(ec *EvalContext, merge *logical.LambdaFunction, batch arrow.R
 		return nil, err
 	}
 	defer element.Release()
-	merged, err := evalLambda(ec, merge, batch, rows, []arrow.Array{current, element})
+	merged, err := evalLambda(ec, merge, batch, func() []int32 { return rows }, []arrow.Array{current, element})
 	if err != nil {
 		return nil, err
 	}
@@ -503,7 +504,7 @@ func arrayZipWithKernel(ec *EvalContext, call *logical.Call, batch arrow.RecordB
 		return nil, err
 	}
 	defer rightValues.Release()
-	result, err := evalLambda(ec, call.Args[2].(*logical.LambdaFunction), batch, rows, []arrow.Array{leftValues, rightValues})
+	result, err := evalLambda(ec, call.Args[2].(*logical.LambdaFunction), batch, func() []int32 { return rows }, []arrow.Array{leftValues, rightValues})
 	if err != nil {
 		offsetBuffer.Release()
 		return nil, err
@@ -555,7 +556,7 @@ func mapLambdaKernel(ec *EvalContext, call *logical.Call, batch arrow.RecordBatc
 		defer filtered.Release()
 		return datumOf(makeNested(mem, call.Type, n, list.array, offsets, filtered.Data())), nil
 	}
-	result, err := evalLambda(ec, lambda, batch, list.elementRows(), parameters)
+	result, err := evalLambda(ec, lambda, batch, list.elementRows, parameters)
 	if err != nil {
 		return nil, err
 	}
