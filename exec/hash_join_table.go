@@ -23,11 +23,16 @@ type joinTable struct {
 	keyBuf   []byte
 	keyOffs  []int32
 	nullSafe []bool
-	// intKeys holds the build keys when the join has one integer key (intKeyJoin): the table
-	// then hashes and compares the integers themselves, with no hashes or encoded keys stored.
-	intKeys  []int64
-	intKeyed bool
-	// shift turns an integer key into its bucket: (key * fibonacciMultiplier) >> shift.
+	// intKeyed is set when the join has one integer key (intKeyJoin): the table then indexes
+	// the integers themselves, with no hashes or encoded keys. Dense keys (a range at most
+	// denseFactor times the row count) index head directly by key-minKey; other keys go to
+	// slots, an open-addressing table holding each distinct key and its first row, so a probe
+	// that finds nothing costs one slot read. Rows with equal keys are chained through next.
+	intKeyed       bool
+	dense          bool
+	minKey, maxKey int64
+	slots          []intSlot
+	// shift turns an integer key into its slot: (key * fibonacciMultiplier) >> shift.
 	shift uint
 }
 
@@ -119,32 +124,112 @@ func newKeyedJoinTable(tc *TaskContext, keys []arrow.Array, nullSafe []bool, int
 	return t
 }
 
-// buildIntKeys indexes one integer key column: chains by (key * fibonacciMultiplier) >> shift.
+// intSlot is one slot of the open-addressing integer table: a key and its first build row + 1
+// (0: empty).
+type intSlot struct {
+	key int64
+	row int32
+}
+
+// denseFactor bounds the key range indexed directly: up to 4 head entries per build row.
+const denseFactor = 4
+
+// buildIntKeys indexes one integer key column.
 func (t *joinTable) buildIntKeys(keys []arrow.Array, values []int64, n int) *joinTable {
-	t.intKeys, t.intKeyed = values, true
+	t.intKeyed = true
+	valid := keyValidity(keys, t.nullSafe, n)
+	t.next = make([]int32, n)
+	first := true
+	for i, k := range values {
+		if valid != nil && !valid[i] {
+			continue
+		}
+		if first || k < t.minKey {
+			t.minKey = k
+		}
+		if first || k > t.maxKey {
+			t.maxKey = k
+		}
+		first = false
+	}
+	if first {
+		// No row can match.
+		t.dense = true
+		t.minKey, t.maxKey = 1, 0
+		return t
+	}
+	next := t.next
+	if span := uint64(t.maxKey - t.minKey); span < uint64(denseFactor*n) && t.maxKey-t.minKey >= 0 {
+		t.dense = true
+		t.head = make([]int32, span+1)
+		for i := range t.head {
+			t.head[i] = -1
+		}
+		head, minKey := t.head, t.minKey
+		// Insert backwards so each chain lists rows in ascending order.
+		for i := n - 1; i >= 0; i-- {
+			if valid != nil && !valid[i] {
+				continue
+			}
+			b := values[i] - minKey
+			next[i] = head[b]
+			head[b] = int32(i)
+		}
+		return t
+	}
 	size := 1 << bits.Len(uint(max(2*n, 16)-1))
 	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
-	t.head = make([]int32, size)
-	for i := range t.head {
-		t.head[i] = -1
-	}
-	t.next = make([]int32, n)
-	valid := keyValidity(keys, t.nullSafe, n)
-	head, next, shift := t.head, t.next, t.shift
+	t.slots = make([]intSlot, size)
+	slots, shift, mask := t.slots, t.shift, uint64(size-1)
 	for i := n - 1; i >= 0; i-- {
 		if valid != nil && !valid[i] {
 			continue
 		}
-		b := (uint64(t.intKeys[i]) * fibonacciMultiplier) >> shift
-		next[i] = head[b]
-		head[b] = int32(i)
+		k := values[i]
+		h := (uint64(k) * fibonacciMultiplier) >> shift
+		for {
+			slot := &slots[h]
+			if slot.row == 0 {
+				slot.key, slot.row = k, int32(i)+1
+				next[i] = -1
+				break
+			}
+			if slot.key == k {
+				next[i] = slot.row - 1
+				slot.row = int32(i) + 1
+				break
+			}
+			h = (h + 1) & mask
+		}
 	}
 	return t
 }
 
+// firstIntRow is the first build row whose key is k, or -1.
+func (t *joinTable) firstIntRow(k int64) int32 {
+	if t.dense {
+		if k < t.minKey || k > t.maxKey {
+			return -1
+		}
+		return t.head[k-t.minKey]
+	}
+	slots, mask := t.slots, uint64(len(t.slots)-1)
+	h := (uint64(k) * fibonacciMultiplier) >> t.shift
+	for {
+		slot := &slots[h]
+		if slot.row == 0 {
+			return -1
+		}
+		if slot.key == k {
+			return slot.row - 1
+		}
+		h = (h + 1) & mask
+	}
+}
+
 // bytes is the table's memory besides the build batch.
 func (t *joinTable) bytes() int64 {
-	return int64(len(t.hashes)*8 + len(t.head)*4 + len(t.next)*4 + len(t.keyBuf) + len(t.keyOffs)*4 + len(t.intKeys)*8)
+	return int64(len(t.hashes)*8 + len(t.head)*4 + len(t.next)*4 + len(t.keyBuf) + len(t.keyOffs)*4 + len(t.slots)*16)
 }
 
 // keyValidity marks rows whose non-null-safe keys are all non-null; nil when every row is.
@@ -257,10 +342,10 @@ func (c *joinCursor) next(limit int) (probeIdx, buildIdx []int32) {
 // rowsOrZero is the build row count for nested-loop joins (set by setRows).
 func (t *joinTable) rowsOrZero() int { return t.rows }
 
-// nextIntKeys is next for tables with one integer key.
+// nextIntKeys is next for tables with one integer key: every row of a key's chain matches.
 func (c *joinCursor) nextIntKeys(limit int) (probeIdx, buildIdx []int32) {
 	t := c.t
-	head, next, keys, shift := t.head, t.next, t.intKeys, t.shift
+	next := t.next
 	capacity := min(limit, max(c.n-c.row, 16))
 	probeIdx, buildIdx = make([]int32, 0, capacity), make([]int32, 0, capacity)
 	for c.row < c.n && len(probeIdx) < limit {
@@ -269,18 +354,14 @@ func (c *joinCursor) nextIntKeys(limit int) (probeIdx, buildIdx []int32) {
 				c.row++
 				continue
 			}
-			c.chain = head[(uint64(c.intKeys[c.row])*fibonacciMultiplier)>>shift]
+			c.chain = t.firstIntRow(c.intKeys[c.row])
 		}
-		key := c.intKeys[c.row]
 		for c.chain >= 0 && len(probeIdx) < limit {
-			b := c.chain
-			c.chain = next[b]
-			if keys[b] == key {
-				probeIdx = append(probeIdx, int32(c.row))
-				buildIdx = append(buildIdx, b)
-				if c.firstOnly {
-					c.chain = -1
-				}
+			probeIdx = append(probeIdx, int32(c.row))
+			buildIdx = append(buildIdx, c.chain)
+			c.chain = next[c.chain]
+			if c.firstOnly {
+				c.chain = -1
 			}
 		}
 		if c.chain < 0 {
