@@ -310,9 +310,9 @@ func RejectGroupingCalls(outputs []logical.Named) error {
 	return nil
 }
 
-// groupingKeyList dedupes grouping expressions (resolved) by what they compute, returning the
+// GroupingKeyList dedupes grouping expressions (resolved) by what they compute, returning the
 // distinct keys and, for each input expression, its key's index.
-func groupingKeyList(expressions []logical.Expr) ([]logical.Expr, []int) {
+func GroupingKeyList(expressions []logical.Expr) ([]logical.Expr, []int) {
 	var keys []logical.Expr
 	index := map[string]int{}
 	positions := make([]int, len(expressions))
@@ -362,7 +362,7 @@ func (c *Converter) groupingSetsRelation(input logical.Plan, groupType pb.Aggreg
 	for _, set := range setExpressions {
 		all = append(all, set...)
 	}
-	keys, positions := groupingKeyList(all)
+	keys, positions := GroupingKeyList(all)
 	var sets [][]int
 	switch groupType {
 	case pb.Aggregate_GROUP_TYPE_ROLLUP, pb.Aggregate_GROUP_TYPE_CUBE:

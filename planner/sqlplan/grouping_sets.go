@@ -1,6 +1,7 @@
 package sqlplan
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/quiverdata/quiver/errkind"
@@ -209,36 +210,15 @@ func (b *Binder) groupingSetsAggregate(input logical.Plan, s *Select, grouping [
 	if len(grouping) != len(s.GroupBy) {
 		return nil, nil, errkind.Internal("grouping sets: %d resolved expressions for %d in GROUP BY", len(grouping), len(s.GroupBy))
 	}
-	var keys []logical.Expr
-	index := map[string]int{}
-	position := make([]int, len(grouping))
-	for i, g := range grouping {
-		key := logical.ExprKey(g)
-		k, ok := index[key]
-		if !ok {
-			k = len(keys)
-			index[key] = k
-			keys = append(keys, g)
-		}
-		position[i] = k
-	}
+	keys, position := protoplan.GroupingKeyList(grouping)
 	sets := make([][]int, len(s.GroupingSets))
 	for i, set := range s.GroupingSets {
 		for _, g := range set {
 			k := position[g]
-			if !containsInt(sets[i], k) {
+			if !slices.Contains(sets[i], k) {
 				sets[i] = append(sets[i], k)
 			}
 		}
 	}
 	return b.C.GroupingSetsAggregate(input, keys, sets, outputs)
-}
-
-func containsInt(values []int, v int) bool {
-	for _, x := range values {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
