@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math/big"
 	"sort"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/quiverdata/quiver/errkind"
@@ -489,6 +491,11 @@ func (w *windowOperator) frameAggregate(ec *EvalContext, we *logical.WindowExpr,
 		}
 		return buildInt64(w.tc, out, nil), nil
 	case "sum", "avg", "mean":
+		if decimals, ok := values.(*array.Decimal128); ok {
+			if out, ok := resultType.(*arrow.Decimal128Type); ok {
+				return w.decimalSumAverage(we.Function.String(), name, decimals, out, lo, hi, f.partStart, countIn)
+			}
+		}
 		out, err := w.sumAverage(we.Function.String(), name, values, resultType, lo, hi, f.partStart, countIn)
 		if err != nil || arrow.TypeEqual(out.DataType(), resultType) {
 			return out, err
@@ -655,6 +662,71 @@ func (w *windowOperator) sumAverage(display, name string, values arrow.Array, re
 	defer bld.Release()
 	bld.AppendValues(out, valid)
 	return bld.NewArray(), nil
+}
+
+// decimalSumAverage computes sum and avg of decimals exactly, as Spark does: the sum keeps the
+// input's scale (result decimal(p+10, s)); avg divides it by the count with HALF_UP rounding
+// into the result's scale (decimal(p+4, s+4)). A result beyond its precision raises in ANSI
+// mode and is null otherwise.
+func (w *windowOperator) decimalSumAverage(display, name string, values *array.Decimal128, out *arrow.Decimal128Type, lo, hi, partStart []int32, countIn func(int) int64) (arrow.Array, error) {
+	n := len(lo)
+	raw := values.Values()
+	// cum[i] is the sum of the partition's values up to row i. 128-bit sums wrap, but a frame's
+	// sum is a difference of two of them, exact whenever the frame's own sum fits in 128 bits.
+	cum := make([]decimal128.Num, n)
+	for i := 0; i < n; i++ {
+		var prev decimal128.Num
+		if int32(i) != partStart[i] {
+			prev = cum[i-1]
+		}
+		if values.IsValid(i) {
+			cum[i] = prev.Add(raw[i])
+		} else {
+			cum[i] = prev
+		}
+	}
+	inScale := values.DataType().(*arrow.Decimal128Type).Scale
+	scaleUp := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(out.Scale-inScale, 0))), nil)
+	scaleDown := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(inScale-out.Scale, 0))), nil)
+	result := make([]decimal128.Num, n)
+	valid := make([]bool, n)
+	for i := 0; i < n; i++ {
+		count := countIn(i)
+		if count == 0 {
+			continue
+		}
+		sum := cum[hi[i]]
+		if lo[i] > partStart[i] {
+			sum = sum.Sub(cum[lo[i]-1])
+		}
+		v := sum
+		if name != "sum" {
+			num := new(big.Int).Mul(sum.BigInt(), scaleUp)
+			den := new(big.Int).Mul(big.NewInt(count), scaleDown)
+			q, r := new(big.Int).QuoRem(num, den, new(big.Int))
+			// HALF_UP: away from zero when the remainder is at least half the divisor.
+			if new(big.Int).Mul(new(big.Int).Abs(r), big.NewInt(2)).Cmp(den) >= 0 {
+				if num.Sign() < 0 {
+					q.Sub(q, big.NewInt(1))
+				} else {
+					q.Add(q, big.NewInt(1))
+				}
+			}
+			v = decimal128.FromBigInt(q)
+		}
+		if !v.FitsInPrecision(out.Precision) {
+			if w.tc.ANSI {
+				return nil, errkind.Arithmetic("[ARITHMETIC_OVERFLOW] %s does not fit in %s. Set spark.sql.ansi.enabled=false to get null instead",
+					display, logical.SparkTypeName(out))
+			}
+			continue
+		}
+		result[i], valid[i] = v, true
+	}
+	b := array.NewDecimal128Builder(w.tc.Allocator, out)
+	defer b.Release()
+	b.AppendValues(result, valid)
+	return b.NewArray(), nil
 }
 
 func isIntegerType(t arrow.DataType) bool {
