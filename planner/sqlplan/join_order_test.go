@@ -1,0 +1,143 @@
+package sqlplan
+
+import (
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+	"github.com/stretchr/testify/require"
+
+	"github.com/quiverdata/quiver/arrowio"
+	"github.com/quiverdata/quiver/planner/logical"
+)
+
+// tpchTable is a Parquet table of TPC-H SF1's shape: its row count and, per integer column, the
+// min and max its footer records (the numbers tpchgen-cli writes).
+type tpchTable struct {
+	name    string
+	rows    int64
+	columns []tpchColumn
+}
+
+type tpchColumn struct {
+	name     string
+	min, max int64
+}
+
+func tableScan(ids *logical.IDGenerator, t tpchTable) *logical.Scan {
+	fields := make([]arrow.Field, len(t.columns))
+	stats := make([]*arrowio.ColumnStats, len(t.columns))
+	for i, c := range t.columns {
+		fields[i] = arrow.Field{Name: c.name, Type: arrow.PrimitiveTypes.Int64}
+		stats[i] = &arrowio.ColumnStats{Min: scalar.NewInt64Scalar(c.min), Max: scalar.NewInt64Scalar(c.max)}
+	}
+	dataset := &arrowio.Dataset{
+		Format: arrowio.FormatParquet, Paths: []string{t.name}, DataSchema: arrow.NewSchema(fields, nil),
+		Files: []*arrowio.File{{Path: t.name, RowGroups: []arrowio.RowGroup{{NumRows: t.rows, Columns: stats}}}},
+	}
+	return logical.NewScan(dataset, ids)
+}
+
+func column(s *logical.Scan, name string) *logical.ColumnRef {
+	for _, a := range s.Attributes {
+		if a.ColumnName == name {
+			return a
+		}
+	}
+	panic("no column " + name)
+}
+
+func equal(l, r logical.Expr) logical.Expr {
+	return &logical.Call{Function: "eq", Args: []logical.Expr{l, r}, Type: arrow.FixedWidthTypes.Boolean}
+}
+
+// orderOf runs joinOrder over scans and conjuncts and returns the table names in join order.
+func orderOf(scans []*logical.Scan, names []string, conjuncts []logical.Expr) []string {
+	plans := make([]logical.Plan, len(scans))
+	for i, s := range scans {
+		plans[i] = s
+	}
+	connects := func(current, next map[logical.ExprID]bool) bool {
+		for _, c := range conjuncts {
+			refs := logical.ReferencedIDs(c)
+			touchesCurrent, touchesNext, inside := false, false, true
+			for id := range refs {
+				switch {
+				case current[id]:
+					touchesCurrent = true
+				case next[id]:
+					touchesNext = true
+				default:
+					inside = false
+				}
+			}
+			if inside && touchesCurrent && touchesNext {
+				return true
+			}
+		}
+		return false
+	}
+	var out []string
+	for _, i := range joinOrder(plans, conjuncts, connects) {
+		out = append(out, names[i])
+	}
+	return out
+}
+
+func TestJoinOrderFollowsKeysNotSharedForeignKeys(t *testing.T) {
+	ids := &logical.IDGenerator{}
+	customer := tableScan(ids, tpchTable{"customer", 150_000, []tpchColumn{{"c_custkey", 1, 150_000}, {"c_nationkey", 0, 24}}})
+	orders := tableScan(ids, tpchTable{"orders", 1_500_000, []tpchColumn{{"o_orderkey", 1, 6_000_000}, {"o_custkey", 1, 149_999}}})
+	lineitem := tableScan(ids, tpchTable{"lineitem", 6_001_215, []tpchColumn{{"l_orderkey", 1, 6_000_000}, {"l_suppkey", 1, 10_000}}})
+	supplier := tableScan(ids, tpchTable{"supplier", 10_000, []tpchColumn{{"s_suppkey", 1, 10_000}, {"s_nationkey", 0, 24}}})
+	nation := tableScan(ids, tpchTable{"nation", 25, []tpchColumn{{"n_nationkey", 0, 24}, {"n_regionkey", 0, 4}}})
+	region := tableScan(ids, tpchTable{"region", 5, []tpchColumn{{"r_regionkey", 0, 4}, {"r_name", 0, 4}}})
+	// TPC-H Q5: customer and supplier share only a nation key; orders and lineitem connect them.
+	conjuncts := []logical.Expr{
+		equal(column(customer, "c_custkey"), column(orders, "o_custkey")),
+		equal(column(lineitem, "l_orderkey"), column(orders, "o_orderkey")),
+		equal(column(lineitem, "l_suppkey"), column(supplier, "s_suppkey")),
+		equal(column(customer, "c_nationkey"), column(supplier, "s_nationkey")),
+		equal(column(supplier, "s_nationkey"), column(nation, "n_nationkey")),
+		equal(column(nation, "n_regionkey"), column(region, "r_regionkey")),
+		equal(column(region, "r_name"), logical.NewLiteral(scalar.NewInt64Scalar(2))),
+	}
+	order := orderOf([]*logical.Scan{customer, orders, lineitem, supplier, nation, region},
+		[]string{"customer", "orders", "lineitem", "supplier", "nation", "region"}, conjuncts)
+	require.Len(t, order, 6)
+	position := map[string]int{}
+	for i, name := range order {
+		position[name] = i
+	}
+	// Joining customer to supplier on the nation key alone multiplies rows (each supplier meets
+	// every customer of its nation): customer must come after orders or lineitem links them.
+	if position["customer"] > position["supplier"] {
+		require.Less(t, min(position["orders"], position["lineitem"]), position["customer"], "order %v", order)
+	}
+	if position["supplier"] > position["customer"] {
+		require.Less(t, min(position["orders"], position["lineitem"]), position["supplier"], "order %v", order)
+	}
+	// The filtered region and its nations come before the supplier they narrow.
+	require.Less(t, position["region"], position["supplier"], "order %v", order)
+	require.Less(t, position["nation"], position["supplier"], "order %v", order)
+}
+
+func TestJoinOrderFiltersDimensionBeforeFact(t *testing.T) {
+	ids := &logical.IDGenerator{}
+	supplier := tableScan(ids, tpchTable{"supplier", 10_000, []tpchColumn{{"s_suppkey", 1, 10_000}, {"s_nationkey", 0, 24}}})
+	lineitem := tableScan(ids, tpchTable{"lineitem", 6_001_215, []tpchColumn{{"l_orderkey", 1, 6_000_000}, {"l_suppkey", 1, 10_000}}})
+	orders := tableScan(ids, tpchTable{"orders", 1_500_000, []tpchColumn{{"o_orderkey", 1, 6_000_000}, {"o_orderstatus", 0, 2}}})
+	nation := tableScan(ids, tpchTable{"nation", 25, []tpchColumn{{"n_nationkey", 0, 24}, {"n_name", 0, 24}}})
+	// TPC-H Q21's FROM list, written supplier first.
+	conjuncts := []logical.Expr{
+		equal(column(supplier, "s_suppkey"), column(lineitem, "l_suppkey")),
+		equal(column(orders, "o_orderkey"), column(lineitem, "l_orderkey")),
+		equal(column(orders, "o_orderstatus"), logical.NewLiteral(scalar.NewInt64Scalar(1))),
+		equal(column(supplier, "s_nationkey"), column(nation, "n_nationkey")),
+		equal(column(nation, "n_name"), logical.NewLiteral(scalar.NewInt64Scalar(20))),
+	}
+	order := orderOf([]*logical.Scan{supplier, lineitem, orders, nation}, []string{"supplier", "lineitem", "orders", "nation"}, conjuncts)
+	// nation narrows supplier to a 25th before lineitem meets it (either may be the build side).
+	require.ElementsMatch(t, []string{"nation", "supplier"}, order[:2], "order %v", order)
+	require.Equal(t, []string{"lineitem", "orders"}, order[2:], "order %v", order)
+}
