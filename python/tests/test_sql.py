@@ -82,8 +82,8 @@ def test_sql_errors(spark, people):
         spark.sql("SELECT nmae FROM people").collect()
     with pytest.raises(Exception, match=r"did you mean 'people'"):
         spark.sql("SELECT * FROM peple").collect()
-    with pytest.raises(Exception, match=r"LATERAL VIEW"):
-        spark.sql("SELECT id FROM people LATERAL VIEW explode(name) e AS x")
+    with pytest.raises(Exception, match=r"LATERAL subqueries"):
+        spark.sql("SELECT id FROM people, LATERAL (SELECT id)")
 
 
 def test_save_as_table_and_sql(spark, people):
