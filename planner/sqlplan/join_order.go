@@ -525,3 +525,124 @@ func (b *Binder) reduceByOuterKeys(outer, inner logical.Plan, innerKeys []logica
 	}
 	return &logical.Join{Left: inner, Right: source, Type: logical.LeftSemiJoin, Condition: cond}, nil
 }
+
+// pushSemiJoinDown moves a semi or anti join built over a join tree (WHERE x IN (...), EXISTS)
+// down to the join input that holds the columns it tests, past inner joins that do not shrink
+// that input: TPC-H Q18 keeps the 57 orders of its IN subquery before joining customer and
+// lineitem, instead of testing all 6 million joined rows. A join that filters the input (Q21's
+// nation and orders conditions) keeps the semi join above it, where fewer rows probe it.
+func pushSemiJoinDown(semi *logical.Join) logical.Plan {
+	if semi.Type != logical.LeftSemiJoin && semi.Type != logical.LeftAntiJoin || semi.Condition == nil {
+		return semi
+	}
+	leftIDs := idSet(semi.Left.Output())
+	tested := map[logical.ExprID]bool{}
+	for id := range logical.ReferencedIDs(semi.Condition) {
+		if leftIDs[id] {
+			tested[id] = true
+		}
+	}
+	if len(tested) == 0 {
+		return semi
+	}
+	var push func(p logical.Plan) (logical.Plan, bool)
+	push = func(p logical.Plan) (logical.Plan, bool) {
+		switch n := p.(type) {
+		case *logical.Project:
+			if !onlyColumns(n) || !coversIDs(n.Input, tested) {
+				return nil, false
+			}
+			if input, ok := push(n.Input); ok {
+				return &logical.Project{Input: input, Expressions: n.Expressions}, true
+			}
+		case *logical.Join:
+			if n.Type != logical.InnerJoin || n.Condition == nil {
+				return nil, false
+			}
+			for side, child := range []logical.Plan{n.Left, n.Right} {
+				if !coversIDs(child, tested) || estimateJoinRows(n) < estimateRows(child) {
+					continue
+				}
+				next, ok := push(child)
+				if !ok {
+					cp := *semi
+					cp.Left = child
+					next = &cp
+				}
+				cp := *n
+				if side == 0 {
+					cp.Left = next
+				} else {
+					cp.Right = next
+				}
+				return &cp, true
+			}
+		}
+		return nil, false
+	}
+	if out, ok := push(semi.Left); ok {
+		return out
+	}
+	return semi
+}
+
+func coversIDs(p logical.Plan, ids map[logical.ExprID]bool) bool {
+	have := idSet(p.Output())
+	for id := range ids {
+		if !have[id] {
+			return false
+		}
+	}
+	return true
+}
+
+// estimateJoinRows estimates an inner equi-join's rows as |A| |B| / max(distinct keys), with the
+// key rule of joinOrder: a side whose key column is unique divides by its unfiltered count.
+func estimateJoinRows(j *logical.Join) float64 {
+	l, r := estimateRows(j.Left), estimateRows(j.Right)
+	best := l * r
+	for _, c := range splitResolved(j.Condition, "and") {
+		call, ok := c.(*logical.Call)
+		if !ok || call.Function != "eq" || len(call.Args) != 2 {
+			continue
+		}
+		left, right := call.Args[0], call.Args[1]
+		if !referencesOnlyIDs(left, idSet(j.Left.Output())) {
+			left, right = right, left
+		}
+		if !referencesOnlyIDs(left, idSet(j.Left.Output())) || !referencesOnlyIDs(right, idSet(j.Right.Output())) {
+			continue
+		}
+		lDistinct, lKey := keyDistinct(j.Left, left)
+		rDistinct, rKey := keyDistinct(j.Right, right)
+		var distinct float64
+		switch {
+		case lKey && rKey:
+			distinct = max(lDistinct, rDistinct)
+		case lKey:
+			distinct = lDistinct
+		case rKey:
+			distinct = rDistinct
+		default:
+			distinct = max(min(lDistinct, l), min(rDistinct, r))
+		}
+		best = min(best, l*r/max(distinct, 1))
+	}
+	return best
+}
+
+// keyDistinct bounds the distinct values of a key expression of p, and says whether the column
+// is unique in its table (the bound reaches the table's rows).
+func keyDistinct(p logical.Plan, key logical.Expr) (float64, bool) {
+	column, ok := logical.StripAlias(key).(*logical.ColumnRef)
+	if !ok {
+		return estimateRows(p), false
+	}
+	scan := scanOf(p, column.AttrID)
+	if scan == nil {
+		return estimateRows(p), false
+	}
+	base := estimateRows(scan)
+	distinct := distinctValues(scan, column, base)
+	return distinct, distinct >= base
+}

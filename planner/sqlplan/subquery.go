@@ -65,6 +65,9 @@ func (b *Binder) where(plan logical.Plan, cond logical.Expr) (logical.Plan, erro
 		if err != nil {
 			return nil, err
 		}
+		if semi, ok := plan.(*logical.Join); ok {
+			plan = pushSemiJoinDown(semi) // join_order.go
+		}
 	}
 	for _, conjunct := range withScalars {
 		if plan, conjunct, err = b.attachScalarSubqueries(plan, conjunct); err != nil {
