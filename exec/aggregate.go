@@ -219,6 +219,8 @@ type hashAggregate struct {
 
 	output   []arrow.RecordBatch // batches ready to return
 	inputEOF bool
+	// rows consumed since the partial table last started empty
+	rowsSinceFlush int64
 	// spill buckets: writers while consuming, files once merging
 	bucketWriters []*arrowio.SpillWriter
 	buckets       []*arrowio.SpillFile
@@ -284,12 +286,16 @@ func (op *hashAggregate) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			if err != nil {
 				return nil, err
 			}
+			rows := b.NumRows()
 			err = op.consume(ec, op.state, b, op.node.Mode == physical.AggregateFinal)
 			b.Release()
 			if err != nil {
 				return nil, err
 			}
 			if err := op.account(ec); err != nil {
+				return nil, err
+			}
+			if err := op.flushClusteredPartial(ec, rows); err != nil {
 				return nil, err
 			}
 			continue
@@ -416,6 +422,30 @@ func (op *hashAggregate) hasDistinct() bool {
 	return false
 }
 
+// Partial aggregation over clustered keys (TPC-H lineitem is sorted by l_orderkey) finds each
+// key's rows together, so a table of every key seen holds groups that will never be hit again: it
+// only grows past the caches and rehashes. Past partialFlushGroups groups, a partial aggregate
+// whose input collapsed at least partialFlushReduction rows per group emits its groups and starts
+// over; the final phase merges them anyway, and keys that are spread out (little reduction so
+// far) keep the whole table as before.
+const (
+	partialFlushGroups    = 1 << 16
+	partialFlushReduction = 2
+)
+
+// flushClusteredPartial applies that rule after a batch of rows.
+func (op *hashAggregate) flushClusteredPartial(ec *EvalContext, rows int64) error {
+	if op.node.Mode != physical.AggregatePartial || len(op.node.Keys) == 0 {
+		return nil
+	}
+	op.rowsSinceFlush += rows
+	groups := int64(op.state.groupCount())
+	if groups < partialFlushGroups || op.rowsSinceFlush < partialFlushReduction*groups {
+		return nil
+	}
+	return op.flushPartial(ec)
+}
+
 // flushPartial emits the partial groups so far and starts a new table.
 func (op *hashAggregate) flushPartial(ec *EvalContext) error {
 	b, err := op.stateBatch(ec, op.state, op.node.OutSchema)
@@ -428,6 +458,7 @@ func (op *hashAggregate) flushPartial(ec *EvalContext) error {
 }
 
 func (op *hashAggregate) reset() error {
+	op.rowsSinceFlush = 0
 	op.state.release()
 	op.res.Free()
 	st, err := op.newState()
