@@ -149,6 +149,11 @@ func TestFlightSQLClientMetadataAndErrors(t *testing.T) {
 	info := read(cl.GetSqlInfo(ctx, []flightsql.SqlInfo{flightsql.SqlInfoFlightSqlServerName, flightsql.SqlInfoIdentifierQuoteChar}))
 	require.Len(t, info, 2)
 	require.Equal(t, [][]string{{"1", "one"}}, read(cl.Execute(ctx, "SELECT x, y FROM t")))
+	// EXPLAIN through Flight SQL shows the planned stages, as DataFrame.explain() does.
+	explained := read(cl.Execute(ctx, "EXPLAIN EXTENDED SELECT y, count(*) FROM t GROUP BY y"))
+	require.Len(t, explained, 1)
+	require.Contains(t, explained[0][0], "== Optimized Logical Plan ==")
+	require.Contains(t, explained[0][0], "== Physical Plan ==\nStage")
 
 	// Prepared statement with a bound parameter; the parameter schema types it from context
 	// (x is int, bound as bigint, the type clients bind integers with).
