@@ -207,6 +207,10 @@ func FormatAnalyzed(plan *physical.StagePlan, jm *JobMetrics) string {
 			spill += t.SpillBytes.Load()
 		}
 		fmt.Fprintf(&b, "%s [%s]\n", st.Describe(), st.State())
+		if st.Skipped {
+			// Its operators ran inside the consuming stage and are shown there.
+			continue
+		}
 		fmt.Fprintf(&b, "   tasks=%d run=%s cpu=%s gc=%s rows in=%d out=%d bytes in=%s out=%s spill=%s\n",
 			len(tasks), roundDuration(run), roundDuration(cpu), roundDuration(gc), rowsIn, rowsOut, humanBytes(bytesIn), humanBytes(bytesOut), humanBytes(spill))
 		var walk func(n physical.Node, depth int)
