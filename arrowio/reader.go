@@ -33,6 +33,7 @@ type SplitReader struct {
 	recycler   *recyclingAllocator
 	batchSize  int
 	current    batchReader
+	rows       *rowFilter
 }
 
 // NewSplitReader reads splits of ds, producing the dataset columns listed in projection
@@ -58,6 +59,17 @@ func NewSplitReader(ctx context.Context, ds *Dataset, splits []Split, projection
 
 // Schema is the schema of every batch.
 func (r *SplitReader) Schema() *arrow.Schema { return r.out }
+
+// FilterRows makes the reader drop rows that cannot satisfy predicate (the scan's pushed
+// filter; nil drops nothing). It is conservative: the caller must still apply the exact
+// filter to the batches. Call before the first Next.
+func (r *SplitReader) FilterRows(predicate *Predicate) {
+	if predicate == nil {
+		r.rows = nil
+		return
+	}
+	r.rows = newRowFilter(predicate, r.projection, r.mem)
+}
 
 // Next returns the next batch (owned by the caller) or io.EOF.
 func (r *SplitReader) Next() (arrow.RecordBatch, error) {
@@ -85,6 +97,11 @@ func (r *SplitReader) Next() (arrow.RecordBatch, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if r.rows != nil && b.NumRows() > 0 {
+			if b, err = r.rows.apply(b); err != nil {
+				return nil, err
+			}
 		}
 		if b.NumRows() == 0 {
 			b.Release()

@@ -30,6 +30,9 @@ func (s *fileScan) Schema() *arrow.Schema { return s.node.OutSchema }
 
 func (s *fileScan) Open(ctx context.Context) error {
 	s.reader = arrowio.NewSplitReader(ctx, s.node.Dataset, s.node.Splits[s.part], s.node.Projection, s.tc.Allocator, s.tc.BatchSize)
+	// The pushed filter's conjuncts stay in the Filter above the scan (PushFiltersIntoFileScans),
+	// so the reader may drop rows that certainly fail them before the Filter evaluates the rest.
+	s.reader.FilterRows(s.node.Pushed)
 	return nil
 }
 
