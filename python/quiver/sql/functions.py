@@ -608,6 +608,33 @@ def approx_count_distinct(col: Any, rsd: float | None = None) -> Column:  # noqa
 
 approxCountDistinct = approx_count_distinct
 
+
+def _percentage(percentage: Any) -> Column:
+    if isinstance(percentage, Column):
+        return percentage
+    if isinstance(percentage, (list, tuple)):
+        return array(*[lit(float(p)) for p in percentage])
+    return lit(float(percentage))
+
+
+def percentile_approx(col: Any, percentage: Any, accuracy: Any = 10000) -> Column:  # noqa: A002
+    """The smallest value whose rank reaches percentage (a number or a list of them) of the
+    group's values; Spark's approximate answer within 1/accuracy."""
+    return _agg("percentile_approx", col, _percentage(percentage), accuracy if isinstance(accuracy, Column) else lit(int(accuracy)))
+
+
+def approx_percentile(col: Any, percentage: Any, accuracy: Any = 10000) -> Column:  # noqa: A002
+    return _agg("approx_percentile", col, _percentage(percentage), accuracy if isinstance(accuracy, Column) else lit(int(accuracy)))
+
+
+def percentile(col: Any, percentage: Any, frequency: Any = 1) -> Column:  # noqa: A002
+    """The exact percentile, interpolated between neighbouring values (a double)."""
+    return _agg("percentile", col, _percentage(percentage), frequency if isinstance(frequency, Column) else lit(int(frequency)))
+
+
+def median(col: Any) -> Column:  # noqa: A002
+    return _agg("median", col)
+
 # -- end of aggregate functions (engineer E1) --------------------------------------------------------
 
 
