@@ -91,3 +91,17 @@ def test_sql_lambdas_and_expr(spark, df):
     assert got.column("s").to_pylist() == [None if a is None else sum(x or 0 for x in a) for a in ARRAYS]
     got = df.select(F.expr("transform(a, x -> x + k)").alias("r")).toArrow()
     assert got.column("r").to_pylist() == [None if a is None else [None if x is None else x + k for x in a] for a, k in zip(ARRAYS, KS)]
+
+
+def test_lambdas_in_aggregates_and_select_expr(df):
+    got = df.groupBy((F.col("id") % 2).alias("odd")).agg(
+        F.sum(F.aggregate("a", F.lit(0), lambda acc, x: acc + F.coalesce(x, F.lit(0)))).alias("s")).orderBy("odd").toArrow()
+    sums = [None if a is None else sum(x or 0 for x in a) for a in ARRAYS]
+    want = {}
+    for ident, s in zip([1, 2, 3, 4], sums):
+        if s is not None:
+            want[ident % 2] = want.get(ident % 2, 0) + s
+    assert got.column("odd").to_pylist() == [0, 1]
+    assert got.column("s").to_pylist() == [want.get(0), want.get(1)]
+    got = df.selectExpr("id", "forall(a, x -> x IS NOT NULL) AS complete").orderBy("id").toArrow()
+    assert got.column("complete").to_pylist() == [None if a is None else all(x is not None for x in a) for a in ARRAYS]
