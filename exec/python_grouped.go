@@ -161,7 +161,12 @@ type groupedPython struct {
 	// output is one value per row; rowCursor is the next row to pair with the worker's output.
 	sortedInput arrow.RecordBatch
 	rowCursor   int64
-	done        bool
+	// Streaming over sorted input (GroupedPython.Sorted): what the worker has not answered yet,
+	// and its current answer.
+	queue        *rowQueue
+	answer       arrow.RecordBatch
+	answerOffset int64
+	done         bool
 }
 
 func buildGroupedPython(tc *TaskContext, n physical.Node, partition int) (Operator, error) {
@@ -187,32 +192,11 @@ func (g *groupedPython) functions() []*logical.PythonFunction {
 	return out
 }
 
-// prepare gathers the partition, orders it by group and starts the worker task. It reports
-// false when the partition is empty.
-func (g *groupedPython) prepare(ctx context.Context) (bool, error) {
-	mem := g.tc.Allocator
-	batches, err := drainOperator(ctx, g.input)
-	if err != nil {
-		return false, err
-	}
-	defer releaseBatches(batches)
-	if len(batches) == 0 {
-		return false, nil
-	}
+// sendPlan is what goes to the worker: for applyInPandas the input columns then the keys; for
+// aggregates the distinct call arguments; then the group number (sendSchema's last field).
+// offsets are each function's argument columns (applyInPandas: the keys).
+func (g *groupedPython) sendPlan() (sendExprs []logical.Expr, fields []arrow.Field, offsets [][]int32, sendSchema *arrow.Schema) {
 	inSchema := g.node.Input.Schema()
-	all, err := concatBatches(mem, inSchema, batches)
-	if err != nil {
-		return false, err
-	}
-	defer all.Release()
-	ec := &EvalContext{Ctx: ctx, Task: g.tc}
-	n := int(all.NumRows())
-
-	// Columns sent: for applyInPandas the input columns then the keys; for aggregates the
-	// distinct call arguments. Then the group number.
-	var sendExprs []logical.Expr
-	var fields []arrow.Field
-	var offsets [][]int32
 	if g.node.Function != nil {
 		for i, f := range inSchema.Fields() {
 			sendExprs = append(sendExprs, &logical.BoundRef{Ordinal: i, ColumnName: f.Name, Type: f.Type, Null: true})
@@ -243,7 +227,58 @@ func (g *groupedPython) prepare(ctx context.Context) (bool, error) {
 			offsets = append(offsets, offs)
 		}
 	}
-	sendSchema := arrow.NewSchema(append(fields, arrow.Field{Name: "__group", Type: arrow.PrimitiveTypes.Int64}), nil)
+	sendSchema = arrow.NewSchema(append(fields, arrow.Field{Name: "__group", Type: arrow.PrimitiveTypes.Int64}), nil)
+	return sendExprs, fields, offsets, sendSchema
+}
+
+// header is the worker task for this operator's functions.
+func (g *groupedPython) header(sendSchema *arrow.Schema, offsets [][]int32) *pb.WorkerTask {
+	mem := g.tc.Allocator
+	h := &pb.WorkerTask{GroupColumn: int32(sendSchema.NumFields() - 1)}
+	var returnSchema *arrow.Schema
+	if g.node.Function != nil {
+		h.EvalType = pb.PythonEvalType(g.node.Function.EvalType)
+		h.NumKeyColumns = int32(len(g.node.Grouping))
+		h.Functions = []*pb.WorkerFunction{pythonFunction(g.node.Function, offsets[0], mem)}
+		returnSchema = g.node.OutSchema
+	} else {
+		h.EvalType = pb.PythonEvalType(logical.PythonGroupedAggPandas)
+		if g.node.Window {
+			h.EvalType = pb.PythonEvalType(logical.PythonWindowAggPandas)
+		}
+		var rf []arrow.Field
+		for i, c := range g.node.Calls {
+			h.Functions = append(h.Functions, pythonFunction(c.Function, offsets[i], mem))
+			rf = append(rf, arrow.Field{Name: fmt.Sprintf("_%d", i), Type: c.Function.ReturnType, Nullable: true})
+		}
+		returnSchema = arrow.NewSchema(rf, nil)
+	}
+	h.ReturnSchema = &pb.Schema{ArrowSchema: flight.SerializeSchema(returnSchema, mem)}
+	return h
+}
+
+// prepare gathers the partition, orders it by group and starts the worker task. It reports
+// false when the partition is empty.
+func (g *groupedPython) prepare(ctx context.Context) (bool, error) {
+	mem := g.tc.Allocator
+	batches, err := drainOperator(ctx, g.input)
+	if err != nil {
+		return false, err
+	}
+	defer releaseBatches(batches)
+	if len(batches) == 0 {
+		return false, nil
+	}
+	inSchema := g.node.Input.Schema()
+	all, err := concatBatches(mem, inSchema, batches)
+	if err != nil {
+		return false, err
+	}
+	defer all.Release()
+	ec := &EvalContext{Ctx: ctx, Task: g.tc}
+	n := int(all.NumRows())
+
+	sendExprs, fields, offsets, sendSchema := g.sendPlan()
 	sent, err := ProjectBatch(ec, sendExprs, arrow.NewSchema(fields, nil), all)
 	if err != nil {
 		return false, err
@@ -306,26 +341,7 @@ func (g *groupedPython) prepare(ctx context.Context) (bool, error) {
 		}
 	}
 
-	h := &pb.WorkerTask{GroupColumn: int32(sendSchema.NumFields() - 1)}
-	var returnSchema *arrow.Schema
-	if g.node.Function != nil {
-		h.EvalType = pb.PythonEvalType(g.node.Function.EvalType)
-		h.NumKeyColumns = int32(len(g.node.Grouping))
-		h.Functions = []*pb.WorkerFunction{pythonFunction(g.node.Function, offsets[0], mem)}
-		returnSchema = g.node.OutSchema
-	} else {
-		h.EvalType = pb.PythonEvalType(logical.PythonGroupedAggPandas)
-		if g.node.Window {
-			h.EvalType = pb.PythonEvalType(logical.PythonWindowAggPandas)
-		}
-		var rf []arrow.Field
-		for i, c := range g.node.Calls {
-			h.Functions = append(h.Functions, pythonFunction(c.Function, offsets[i], mem))
-			rf = append(rf, arrow.Field{Name: fmt.Sprintf("_%d", i), Type: c.Function.ReturnType, Nullable: true})
-		}
-		returnSchema = arrow.NewSchema(rf, nil)
-	}
-	h.ReturnSchema = &pb.Schema{ArrowSchema: flight.SerializeSchema(returnSchema, mem)}
+	h := g.header(sendSchema, offsets)
 	batchSize := g.tc.BatchSize
 	feed := func(ctx context.Context, task *udf.Task) error {
 		defer payload.Release()
@@ -362,7 +378,11 @@ func (g *groupedPython) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		return nil, io.EOF
 	}
 	if g.stream == nil {
-		ok, err := g.prepare(ctx)
+		prepare := g.prepare
+		if g.node.Sorted {
+			prepare = g.startSorted
+		}
+		ok, err := prepare(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -370,6 +390,9 @@ func (g *groupedPython) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			g.done = true
 			return nil, io.EOF
 		}
+	}
+	if g.node.Sorted {
+		return g.nextSorted()
 	}
 	if g.node.Function != nil {
 		return g.stream.nextBatch(g.node.OutSchema, &g.done)
@@ -438,6 +461,13 @@ func (g *groupedPython) Close() error {
 	if g.sortedInput != nil {
 		g.sortedInput.Release()
 		g.sortedInput = nil
+	}
+	if g.answer != nil {
+		g.answer.Release()
+		g.answer = nil
+	}
+	if g.queue != nil {
+		g.queue.release()
 	}
 	for _, k := range g.keysAtStarts {
 		k.Release()

@@ -158,10 +158,14 @@ func groupSums(rows exectest.Rows) map[any]float64 {
 func TestGroupedPythonAggregateAndWindow(t *testing.T) {
 	pool, py := pythonPool(t)
 	total := pythonFunction(t, py, "total", "lambda v: float(v.sum())", logical.PythonGroupedAggPandas, arrow.PrimitiveTypes.Float64)
-	for _, window := range []bool{false, true} {
+	for _, variant := range []struct{ window, sorted bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		window, sorted := variant.window, variant.sorted
 		name := "aggregate"
 		if window {
 			name = "window"
+		}
+		if sorted {
+			name += "/sorted"
 		}
 		exectest.RunPlan(t, exectest.PlanTest{
 			Name: name,
@@ -175,8 +179,8 @@ func TestGroupedPythonAggregateAndWindow(t *testing.T) {
 				if window {
 					schema = appendField(s[0].Schema(), "total", arrow.PrimitiveTypes.Float64)
 				}
-				return &physical.GroupedPython{Input: s[0], Grouping: []logical.Expr{ref(s[0].Schema(), "k")},
-					Calls: []*logical.PythonUDF{call}, Window: window, OutSchema: schema}
+				return &physical.GroupedPython{Input: groupedInput(s[0], sorted), Grouping: []logical.Expr{ref(s[0].Schema(), "k")},
+					Calls: []*logical.PythonUDF{call}, Window: window, Sorted: sorted, OutSchema: schema}
 			},
 			Expected: func(in []exectest.Table) (exectest.Rows, error) {
 				rows := in[0].AllRows()
@@ -201,33 +205,45 @@ func TestGroupedPythonApplyInPandas(t *testing.T) {
 	pool, py := pythonPool(t)
 	// Each group's rows with v replaced by v minus the group's mean of v (NaN -> null stays null).
 	subtract := pythonFunction(t, py, "subtract_mean", "lambda pdf: pdf.assign(v=pdf.v - pdf.v.mean())", logical.PythonGroupedMapPandas, nil)
-	exectest.RunPlan(t, exectest.PlanTest{
-		Inputs: []exectest.Table{pythonInput(1)},
-		Setup:  withPool(pool),
-		Plan: func(s []*exectest.Source) physical.Node {
-			schema := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
-				{Name: "k", Type: arrow.PrimitiveTypes.Int64, Nullable: true}, {Name: "v", Type: arrow.PrimitiveTypes.Float64, Nullable: true}}, nil)
-			subtract.ReturnType = arrow.StructOf(schema.Fields()...)
-			return &physical.GroupedPython{Input: s[0], Grouping: []logical.Expr{ref(s[0].Schema(), "k")}, Function: subtract, OutSchema: schema}
-		},
-		Expected: func(in []exectest.Table) (exectest.Rows, error) {
-			rows := in[0].AllRows()
-			sums, counts := map[any]float64{}, map[any]float64{}
-			for _, row := range rows {
-				if row[2] != nil {
-					sums[row[1]] += float64(row[2].(int64))
-					counts[row[1]]++
+	for _, sorted := range []bool{false, true} {
+		exectest.RunPlan(t, exectest.PlanTest{
+			Name:   map[bool]string{false: "gathered", true: "sorted"}[sorted],
+			Inputs: []exectest.Table{pythonInput(1)},
+			Setup:  withPool(pool),
+			Plan: func(s []*exectest.Source) physical.Node {
+				schema := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+					{Name: "k", Type: arrow.PrimitiveTypes.Int64, Nullable: true}, {Name: "v", Type: arrow.PrimitiveTypes.Float64, Nullable: true}}, nil)
+				subtract.ReturnType = arrow.StructOf(schema.Fields()...)
+				return &physical.GroupedPython{Input: groupedInput(s[0], sorted), Grouping: []logical.Expr{ref(s[0].Schema(), "k")}, Function: subtract,
+					Sorted: sorted, OutSchema: schema}
+			},
+			Expected: func(in []exectest.Table) (exectest.Rows, error) {
+				rows := in[0].AllRows()
+				sums, counts := map[any]float64{}, map[any]float64{}
+				for _, row := range rows {
+					if row[2] != nil {
+						sums[row[1]] += float64(row[2].(int64))
+						counts[row[1]]++
+					}
 				}
-			}
-			var out exectest.Rows
-			for _, row := range rows {
-				var v any
-				if row[2] != nil {
-					v = float64(row[2].(int64)) - sums[row[1]]/counts[row[1]]
+				var out exectest.Rows
+				for _, row := range rows {
+					var v any
+					if row[2] != nil {
+						v = float64(row[2].(int64)) - sums[row[1]]/counts[row[1]]
+					}
+					out = append(out, []any{row[0], row[1], v})
 				}
-				out = append(out, []any{row[0], row[1], v})
-			}
-			return out, nil
-		},
-	})
+				return out, nil
+			},
+		})
+	}
+}
+
+// groupedInput is the source, ordered by k when the operator streams sorted groups.
+func groupedInput(source *exectest.Source, sorted bool) physical.Node {
+	if !sorted {
+		return source
+	}
+	return &physical.Sort{Input: source, Order: []*logical.SortOrder{{Child: ref(source.Schema(), "k"), Direction: logical.Ascending, Nulls: logical.NullsFirst}}}
 }

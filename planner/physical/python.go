@@ -74,7 +74,10 @@ type GroupedPython struct {
 	Calls []*logical.PythonUDF
 	// Window: the calls run over windows (WindowInPandas): the output is every input row, ordered
 	// by group, followed by each call's value over the row's group, instead of one row per group.
-	Window    bool
+	Window bool
+	// Sorted: Input is ordered by Grouping (a Sort below), so groups stream to the worker as
+	// they come instead of the partition being gathered first.
+	Sorted    bool
 	OutSchema *arrow.Schema
 }
 
@@ -135,7 +138,8 @@ func lowerWindowInPython(p *Planner, n logical.Plan) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &GroupedPython{Input: clusterBy(p, input, keys), Grouping: keys, Calls: calls, Window: true, OutSchema: logical.OutputSchema(w)}, nil
+	sorted, ok := sortedGroups(clusterBy(p, input, keys), keys)
+	return &GroupedPython{Input: sorted, Grouping: keys, Calls: calls, Window: true, Sorted: ok, OutSchema: logical.OutputSchema(w)}, nil
 }
 
 // BindPythonCalls binds each call's arguments to attrs.
@@ -185,6 +189,22 @@ func bindAll(exprs []logical.Expr, attrs []*logical.ColumnRef) ([]logical.Expr, 
 	return out, nil
 }
 
+// sortedGroups orders each partition of input by keys, so a grouped Python operator streams
+// groups instead of gathering its partition; false (input unchanged) when a key has no order.
+func sortedGroups(input Node, keys []logical.Expr) (Node, bool) {
+	if len(keys) == 0 {
+		return input, true // one group: any order
+	}
+	order := make([]*logical.SortOrder, len(keys))
+	for i, k := range keys {
+		if !logical.Orderable(k.DataType()) {
+			return input, false
+		}
+		order[i] = &logical.SortOrder{Child: k, Direction: logical.Ascending, Nulls: logical.NullsFirst}
+	}
+	return &Sort{Input: input, Order: order}, true
+}
+
 // clusterBy redistributes input so equal keys meet in one partition: a hash exchange on the
 // keys, or a single partition without keys.
 func clusterBy(p *Planner, input Node, keys []logical.Expr) Node {
@@ -207,7 +227,8 @@ func lowerFlatMapGroups(p *Planner, n logical.Plan) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &GroupedPython{Input: clusterBy(p, input, keys), Grouping: keys, Function: g.Function, OutSchema: logical.OutputSchema(g)}, nil
+	sorted, ok := sortedGroups(clusterBy(p, input, keys), keys)
+	return &GroupedPython{Input: sorted, Grouping: keys, Function: g.Function, Sorted: ok, OutSchema: logical.OutputSchema(g)}, nil
 }
 
 func lowerAggregateInPython(p *Planner, n logical.Plan) (Node, error) {
@@ -224,7 +245,8 @@ func lowerAggregateInPython(p *Planner, n logical.Plan) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &GroupedPython{Input: clusterBy(p, input, keys), Grouping: keys, Calls: calls, OutSchema: logical.OutputSchema(a)}, nil
+	sorted, ok := sortedGroups(clusterBy(p, input, keys), keys)
+	return &GroupedPython{Input: sorted, Grouping: keys, Calls: calls, Sorted: ok, OutSchema: logical.OutputSchema(a)}, nil
 }
 
 func lowerFlatMapCoGroups(p *Planner, n logical.Plan) (Node, error) {

@@ -773,22 +773,27 @@ def _group_runs(reader: Any, group_column: int) -> Iterator[tuple[pa.RecordBatch
     groups by position: per group only a slice, never an Arrow-to-pandas conversion."""
     import numpy as np
 
-    pending: pa.RecordBatch | None = None
+    pending: list[pa.RecordBatch] = []  # the rows of the last group seen, which may continue
+    pending_id = None
     for batch in reader:
         if batch.num_rows == 0:
             continue
-        if pending is not None:
-            batch = pa.concat_batches([pending, batch])
         ids = batch.column(group_column).to_numpy(zero_copy_only=False)
-        starts = np.flatnonzero(ids[1:] != ids[:-1]) + 1
-        if len(starts) == 0:
-            pending = batch  # one group so far: it may continue
+        if ids[0] == ids[-1] and (not pending or ids[0] == pending_id):
+            # One group throughout (ids only grow): keep it without copying.
+            pending.append(batch)
+            pending_id = ids[0]
             continue
+        if pending:
+            batch = pa.concat_batches([*pending, batch])
+            ids = batch.column(group_column).to_numpy(zero_copy_only=False)
+        starts = np.flatnonzero(ids[1:] != ids[:-1]) + 1
         last = int(starts[-1])
-        pending = batch.slice(last)
+        pending, pending_id = [batch.slice(last)], ids[-1]
         yield batch.slice(0, last), [0, *starts[:-1].tolist(), last]
-    if pending is not None:
-        yield pending, [0, pending.num_rows]
+    if pending:
+        whole = pa.concat_batches(pending) if len(pending) > 1 else pending[0]
+        yield whole, [0, whole.num_rows]
 
 
 def _group_slices(whole: Any, bounds: list[int]) -> Iterator[Any]:
