@@ -185,6 +185,16 @@ func planWindows(c *Converter, input logical.Plan, named []logical.Named) (logic
 	return &logical.Project{Input: plan, Expressions: exprs}, true, nil
 }
 
+// PlanWindows plans resolved window expressions over input as a projection does (Window nodes
+// under a Project); the SQL planner uses it for windows over an aggregate's output.
+func PlanWindows(c *Converter, input logical.Plan, named []logical.Named) (logical.Plan, error) {
+	p, ok, err := planWindows(c, input, named)
+	if err == nil && !ok {
+		p = &logical.Project{Input: input, Expressions: named}
+	}
+	return p, err
+}
+
 // replaceWindows swaps each WindowExpr for the column its Window node produces, top-down so the
 // window's own children are left alone.
 func replaceWindows(e logical.Expr, replacement map[*logical.WindowExpr]*logical.ColumnRef) logical.Expr {

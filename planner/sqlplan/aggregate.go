@@ -30,7 +30,17 @@ func (b *Binder) hasAggregate(items []logical.Expr) bool {
 	for _, e := range items {
 		logical.Walk(e, func(x logical.Expr) bool {
 			switch v := x.(type) {
-			case *logical.WindowExpr, *ScalarSubquery, *InSubquery, *Exists:
+			case *ScalarSubquery, *InSubquery, *Exists:
+				return false
+			case *logical.WindowExpr:
+				// rank() OVER (ORDER BY sum(x)) aggregates; sum(x) OVER () alone does not.
+				inside := v.Children()[1:]
+				if call, ok := v.Function.(*logical.UnresolvedFunction); ok {
+					inside = append(inside, call.Children()...)
+				} else {
+					inside = append(inside, v.Function)
+				}
+				found = found || b.hasAggregate(inside)
 				return false
 			case *logical.UnresolvedFunction:
 				if aggregateNames[strings.ToLower(v.Name)] {
@@ -82,7 +92,15 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 		}
 		grouping = append(grouping, r)
 	}
-	outputs := append([]logical.Named(nil), named...)
+	// Select items holding window functions are computed over the aggregate's outputs, as Spark
+	// plans them (Aggregate -> Window -> Project); the other items are the aggregate's outputs.
+	windowed := make([]bool, len(named))
+	var outputs []logical.Named
+	for i, n := range named {
+		if windowed[i] = containsWindow(n); !windowed[i] {
+			outputs = append(outputs, n)
+		}
+	}
 	visible := len(outputs)
 	var subqueries []logical.Plan
 	// toOutput rewrites an expression resolved against the input into one over the aggregate's
@@ -93,9 +111,53 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 	}
 	allowed := map[logical.ExprID]bool{}
 	var toOutput func(e logical.Expr) (logical.Expr, error)
+	// windows are the distinct window expressions, rewritten over the aggregate's outputs; each
+	// is a hidden column of the Window nodes above the aggregate. origins are them as written.
+	var windows []*logical.Alias
+	var origins []*logical.WindowExpr
+	windowOutput := func(w *logical.WindowExpr) (logical.Expr, error) {
+		children := w.Children()
+		next := make([]logical.Expr, len(children))
+		var err error
+		if call, ok := logical.StripAlias(w.Function).(*logical.AggregateCall); ok {
+			// sum(sum(x)) OVER (...): the window sums over its frame the aggregate's sum(x).
+			args := call.Children()
+			rewritten := make([]logical.Expr, len(args))
+			for i, arg := range args {
+				if rewritten[i], err = toOutput(arg); err != nil {
+					return nil, err
+				}
+			}
+			next[0] = call.WithChildren(rewritten)
+		} else if next[0], err = toOutput(logical.StripAlias(w.Function)); err != nil {
+			return nil, err
+		}
+		for i := 1; i < len(children); i++ {
+			if next[i], err = toOutput(children[i]); err != nil {
+				return nil, err
+			}
+		}
+		rewritten := w.WithChildren(next)
+		key := logical.ExprKey(rewritten) + rewritten.String()
+		for _, x := range windows {
+			if logical.ExprKey(x.Child)+x.Child.String() == key {
+				return x.ToAttribute(), nil
+			}
+		}
+		hidden := &logical.Alias{Child: rewritten, Alias: fmt.Sprintf("window_%d", len(windows)), AttrID: a.IDs.Next()}
+		windows = append(windows, hidden)
+		origins = append(origins, w)
+		return hidden.ToAttribute(), nil
+	}
 	toOutput = func(e logical.Expr) (logical.Expr, error) {
 		key := logical.ExprKey(e)
+		if w, ok := e.(*logical.WindowExpr); ok {
+			return windowOutput(w)
+		}
 		_, isAggregate := e.(*logical.AggregateCall)
+		if isAggregate && containsWindow(e) {
+			return nil, errkind.Invalid("a window function cannot be inside an aggregate function ('%s'); compute the window in a subquery and aggregate over it", e.String())
+		}
 		if call, ok := e.(*logical.Call); ok && logical.GroupingFunctions[call.Function] {
 			isAggregate = true // grouping(a) is computed by the aggregate, like an aggregate
 		}
@@ -127,10 +189,30 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 		}
 		return e.WithChildren(next), nil
 	}
+	// final is the select list over the aggregate's outputs and the window columns.
+	final := make([]logical.Named, len(named))
+	var windowItems []*logical.Alias
+	for i, n := range named {
+		if !windowed[i] {
+			continue
+		}
+		alias, ok := n.(*logical.Alias)
+		if !ok {
+			return nil, errkind.Internal("select item '%s' holds a window function but is not an alias", n.String())
+		}
+		child, err := toOutput(alias.Child)
+		if err != nil {
+			return nil, err
+		}
+		item := *alias
+		item.Child = child
+		final[i] = &item
+		windowItems = append(windowItems, &item)
+	}
 	// resolveAfter resolves a HAVING or ORDER BY expression: against the input (then rewritten
 	// over the outputs), or else against the select list's names.
 	resolveAfter := func(e logical.Expr) (logical.Expr, error) {
-		e, err := b.substitute(e)
+		e, err := b.prepareExpr(e, s.Windows)
 		if err != nil {
 			return nil, err
 		}
@@ -159,9 +241,12 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 				return out, nil
 			}
 		}
-		attrs := make([]*logical.ColumnRef, len(outputs))
-		for i, o := range outputs {
-			attrs[i] = o.ToAttribute()
+		attrs := make([]*logical.ColumnRef, 0, len(outputs)+len(windowItems))
+		for _, o := range outputs {
+			attrs = append(attrs, o.ToAttribute())
+		}
+		for _, o := range windowItems {
+			attrs = append(attrs, o.ToAttribute())
 		}
 		if r2, err2 := a.ResolveExprIn(e, attrs); err2 == nil {
 			return r2, nil
@@ -175,6 +260,16 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 	if s.Having != nil {
 		if having, err = resolveAfter(s.Having); err != nil {
 			return nil, err
+		}
+		windowIDs := map[logical.ExprID]bool{}
+		for _, w := range windows {
+			windowIDs[w.AttrID] = true
+		}
+		for _, w := range windowItems {
+			windowIDs[w.AttrID] = true
+		}
+		if refsAny(having, windowIDs) {
+			return nil, errkind.Invalid("window functions are not allowed in HAVING; compute the window in a subquery and filter on it in the outer query's WHERE")
 		}
 	}
 	var order []*logical.SortOrder
@@ -214,19 +309,105 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 			return nil, err
 		}
 	}
+	next := 0
+	for i := range final {
+		if !windowed[i] {
+			final[i] = outputs[next].ToAttribute()
+			next++
+		}
+	}
+	if len(windows) > 0 {
+		if plan, err = b.windowsOverAggregate(plan, windows, origins, windowItems); err != nil {
+			return nil, err
+		}
+	}
 	if s.Distinct {
-		if len(outputs) > visible || len(subqueries) > 0 {
-			plan = &logical.Project{Input: plan, Expressions: attrsAsNamed(attrsOf(outputs[:visible]))}
+		if len(outputs) > visible || len(subqueries) > 0 || len(windows) > 0 {
+			plan = &logical.Project{Input: plan, Expressions: attrsAsNamed(attrsOf(final))}
 		}
 		plan = &logical.Deduplicate{Input: plan, Keys: plan.Output()}
 	}
 	if len(order) > 0 {
 		plan = &logical.Sort{Input: plan, Order: order, Global: true}
 	}
-	if len(outputs) > visible || len(subqueries) > 0 {
-		plan = &logical.Project{Input: plan, Expressions: attrsAsNamed(attrsOf(outputs[:visible]))}
+	if len(outputs) > visible || len(subqueries) > 0 || len(windows) > 0 {
+		plan = &logical.Project{Input: plan, Expressions: attrsAsNamed(attrsOf(final))}
 	}
 	return plan, nil
+}
+
+// windowsOverAggregate adds the Window nodes computing windows over an aggregate's output plan,
+// then a Project adding the select items that hold them (windowItems, over the window columns).
+func (b *Binder) windowsOverAggregate(plan logical.Plan, windows []*logical.Alias, origins []*logical.WindowExpr, windowItems []*logical.Alias) (logical.Plan, error) {
+	// The aggregate may have changed its columns' nullability (grouping sets null their keys):
+	// read each column as the plan below gives it.
+	current := map[logical.ExprID]*logical.ColumnRef{}
+	for _, at := range plan.Output() {
+		current[at.AttrID] = at
+	}
+	refresh := func(e logical.Expr) (logical.Expr, error) {
+		return logical.Transform(e, func(x logical.Expr) (logical.Expr, error) {
+			if c, ok := x.(*logical.ColumnRef); ok && current[c.AttrID] != nil {
+				return current[c.AttrID], nil
+			}
+			return x, nil
+		})
+	}
+	list := attrsAsNamed(plan.Output())
+	for _, w := range windows {
+		child, err := refresh(w.Child)
+		if err != nil {
+			return nil, err
+		}
+		hidden := *w
+		hidden.Child = child
+		list = append(list, &hidden)
+	}
+	// PlanWindows completes each window (its frame), so the names can be given after.
+	planned, err := protoplan.PlanWindows(b.C, plan, list)
+	if err != nil {
+		return nil, err
+	}
+	completed := map[logical.ExprID]*logical.WindowExpr{}
+	for _, n := range list[len(plan.Output()):] {
+		completed[n.ID()] = n.(*logical.Alias).Child.(*logical.WindowExpr)
+	}
+	for _, at := range planned.Output() {
+		current[at.AttrID] = at
+	}
+	out := attrsAsNamed(planned.Output())
+	for _, item := range windowItems {
+		child, err := refresh(item.Child)
+		if err != nil {
+			return nil, err
+		}
+		// An unaliased window item is named as Spark names it: the window as written, with its frame.
+		if ref, ok := child.(*logical.ColumnRef); ok {
+			for i, w := range windows {
+				if w.AttrID == ref.AttrID && item.Alias == origins[i].String() {
+					named := *origins[i]
+					named.Function = logical.StripAlias(named.Function)
+					named.Frame = completed[w.AttrID].Frame
+					item.Alias = named.String()
+				}
+			}
+		}
+		item.Child = child
+		out = append(out, item)
+	}
+	return &logical.Project{Input: planned, Expressions: out}, nil
+}
+
+// containsWindow reports whether e holds a window function.
+func containsWindow(e logical.Expr) bool {
+	found := false
+	logical.Walk(e, func(x logical.Expr) bool {
+		if _, ok := x.(*logical.WindowExpr); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 func attrsOf(named []logical.Named) []*logical.ColumnRef {
