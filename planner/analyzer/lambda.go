@@ -208,8 +208,13 @@ func (a *Analyzer) lambdaArray(name string, x logical.Expr) (logical.Expr, *arro
 	return x, l, nil
 }
 
+// requireBooleanBody checks a predicate lambda; a NULL body (x -> NULL) becomes a boolean null.
 func requireBooleanBody(name string, l *logical.LambdaFunction) error {
-	if t := l.Body.DataType(); t.ID() != arrow.BOOL && t.ID() != arrow.NULL {
+	switch t := l.Body.DataType(); t.ID() {
+	case arrow.BOOL:
+	case arrow.NULL:
+		l.Body = &logical.Cast{Child: l.Body, To: arrow.FixedWidthTypes.Boolean, Mode: logical.EvalLegacy}
+	default:
 		return errkind.Invalid("the lambda function of %s must return a boolean, but %s returns %s", name, l.Body.String(), logical.SparkTypeName(t))
 	}
 	return nil
