@@ -457,6 +457,24 @@ func (b *Binder) selectQuery(s *Select, orderBy []*logical.SortOrder) (logical.P
 			return nil, errkind.NotImplemented("IN and EXISTS subqueries in the select list are not supported yet; use them in WHERE")
 		}
 	}
+	// ORDER BY rank() OVER (...): the window is computed with the select list, as a hidden
+	// column the sort reads and a last projection drops.
+	visible := len(items)
+	if !s.Distinct {
+		orderBy = append([]*logical.SortOrder(nil), orderBy...)
+		for i, o := range orderBy {
+			child, err := b.prepareExpr(o.Child, s.Windows)
+			if err != nil {
+				return nil, err
+			}
+			if !containsWindow(child) {
+				continue
+			}
+			name := fmt.Sprintf("%s%d", hiddenOrderPrefix, i)
+			items = append(items, &logical.UnresolvedAlias{Child: child, Names: []string{name}})
+			orderBy[i] = &logical.SortOrder{Child: &logical.UnresolvedAttribute{NameParts: []string{name}}, Direction: o.Direction, Nulls: o.Nulls}
+		}
+	}
 	input := plan
 	projected, err := b.C.Project(plan, items)
 	if err != nil {
@@ -470,8 +488,23 @@ func (b *Binder) selectQuery(s *Select, orderBy []*logical.SortOrder) (logical.P
 	if len(orderBy) == 0 {
 		return projected, nil
 	}
-	return b.sortWithMissing(projected, input, orderBy, s.Distinct)
+	sorted, err := b.sortWithMissing(projected, input, orderBy, s.Distinct)
+	if err != nil || len(items) == visible {
+		return sorted, err
+	}
+	return &logical.Project{Input: sorted, Expressions: attrsAsNamed(projected.Output()[:visible])}, nil
 }
+
+// hiddenOrderWindow tells the hidden select column an ORDER BY window was given.
+func hiddenOrderWindow(e logical.Expr) (string, bool) {
+	u, ok := e.(*logical.UnresolvedAttribute)
+	if !ok || len(u.NameParts) != 1 || !strings.HasPrefix(u.NameParts[0], hiddenOrderPrefix) {
+		return "", false
+	}
+	return u.NameParts[0], true
+}
+
+const hiddenOrderPrefix = "__order_window_"
 
 // prepareExpr substitutes parameters, expands named windows and turns WindowCall into the
 // logical WindowExpr the window planner knows.
@@ -594,6 +627,9 @@ func (b *Binder) sortWithMissing(projected, input logical.Plan, order []*logical
 		}
 		r, rerr := b.analyzer().ResolveExpr(child, input)
 		if rerr != nil {
+			if _, ok := hiddenOrderWindow(child); ok {
+				continue // a window ORDER BY computes with the select list
+			}
 			return nil, err
 		}
 		for id := range logical.ReferencedIDs(r) {
