@@ -567,6 +567,9 @@ func mapLambdaKernel(ec *EvalContext, call *logical.Call, batch arrow.RecordBatc
 			return nil, errkind.Invalid("[NULL_MAP_KEY] Cannot use null as map key: transform_keys(%s) produced a null key", call.Args[0].String())
 		}
 		unchanged = items
+		if err := checkDistinctKeys(result, list.layout.offsets, list.start); err != nil {
+			return nil, err
+		}
 	}
 	// A struct's children share its offset, so the kept side must not be a slice.
 	unchanged, err = unsliced(mem, unchanged)
@@ -591,4 +594,25 @@ func unsliced(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
 		return a, nil
 	}
 	return array.Concatenate([]arrow.Array{a}, mem)
+}
+
+// checkDistinctKeys enforces Spark's default spark.sql.mapKeyDedupPolicy=EXCEPTION on the keys
+// transform_keys produced: a row's keys must be distinct. Keys compare by their text form, which
+// is exact for every key type Spark allows (atomic types).
+func checkDistinctKeys(keys arrow.Array, offsets []int32, start int32) error {
+	seen := map[string]struct{}{}
+	for i := 0; i+1 < len(offsets); i++ {
+		if offsets[i+1]-offsets[i] < 2 {
+			continue
+		}
+		clear(seen)
+		for j := offsets[i]; j < offsets[i+1]; j++ {
+			text := keys.ValueStr(int(j - start))
+			if _, duplicate := seen[text]; duplicate {
+				return errkind.Invalid("[DUPLICATED_MAP_KEY] Duplicate map key %s was found, please check the input data; transform_keys must map distinct keys to distinct keys", text)
+			}
+			seen[text] = struct{}{}
+		}
+	}
+	return nil
 }
