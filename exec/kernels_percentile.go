@@ -49,15 +49,16 @@ func approxPercentileRank(q, relativeError float64, n int) int {
 }
 
 // exactPercentile is Spark's Percentile: linear interpolation between the values around
-// position (n - 1) * q of the sorted values.
+// position (n - 1) * q of the sorted values, in Spark 4's arithmetic order (lower + fraction *
+// (higher - lower)), so the last bits agree.
 func exactPercentile(sorted []float64, q float64) float64 {
 	position := float64(len(sorted)-1) * q
 	lower, higher := math.Floor(position), math.Ceil(position)
 	lo, hi := sorted[int(lower)], sorted[int(higher)]
-	if lower == higher {
+	if lower == higher || lo == hi {
 		return lo
 	}
-	return (higher-position)*lo + (position-lower)*hi
+	return lo + (position-lower)*(hi-lo)
 }
 
 func percentileKernel(approx, asArray bool) Kernel {

@@ -168,4 +168,3 @@ func distinctPrefix(distinct bool) string {
 	}
 	return ""
 }
-

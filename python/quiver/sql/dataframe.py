@@ -249,6 +249,12 @@ class DataFrame:
 
         return DataFrameNaFunctions(self)
 
+    def replace(self, to_replace: Any, value: Any = None, subset: Any = None) -> "DataFrame":
+        """Replace values: replace(1, 10), replace([1, 2], [10, 20], "col"), replace({"a": "b"})."""
+        from quiver.sql.replace import replace
+
+        return replace(self, to_replace, value, subset)
+
     def fillna(self, value: Any, subset: Any = None) -> "DataFrame":
         from quiver.sql.group import fill_na
 

@@ -161,8 +161,10 @@ class DataFrameNaFunctions:
     def drop(self, how: str = "any", thresh: int | None = None, subset: Any = None) -> "DataFrame":
         return drop_na(self._df, how, thresh, subset)
 
-    def replace(self, *args: Any, **kwargs: Any) -> "DataFrame":
-        raise NotImplementedError("df.na.replace is not supported by Quiver yet; use F.when(...).otherwise(...)")
+    def replace(self, to_replace: Any, value: Any = None, subset: Any = None) -> "DataFrame":
+        from quiver.sql.replace import replace
+
+        return replace(self._df, to_replace, value, subset)
 
 
 def _subset(subset: Any) -> list[str] | None:
