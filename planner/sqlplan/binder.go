@@ -513,6 +513,11 @@ func (b *Binder) prepareExpr(e logical.Expr, windows map[string]*WindowSpec) (lo
 	if err != nil {
 		return nil, err
 	}
+	return windowExprs(e, windows)
+}
+
+// windowExprs turns each WindowCall into the logical WindowExpr, expanding named windows.
+func windowExprs(e logical.Expr, windows map[string]*WindowSpec) (logical.Expr, error) {
 	return logical.Transform(e, func(x logical.Expr) (logical.Expr, error) {
 		w, ok := x.(*WindowCall)
 		if !ok {

@@ -71,7 +71,7 @@ func ParseExpression(text string) (logical.Expr, error) {
 	if !p.at(tokEOF) {
 		return nil, p.errorf("unexpected text after the expression")
 	}
-	return e, nil
+	return windowExprs(e, nil) // F.expr("rank() OVER (ORDER BY x)")
 }
 
 func newParser(text string) (*parser, error) {
