@@ -3,6 +3,7 @@ package exec
 import (
 	"bytes"
 	"sort"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -32,6 +33,8 @@ func init() {
 	RegisterKernel("map_keys", mapPartKernel(true))
 	RegisterKernel("map_values", mapPartKernel(false))
 	RegisterKernel("sort_array", sortArrayKernel)
+	RegisterKernel("array_sort", arraySortKernel)
+	RegisterKernel("array_join", arrayJoinKernel)
 	RegisterKernel("array_distinct", arrayDistinctKernel)
 }
 
@@ -144,6 +147,9 @@ func arrayIndexKernel(ec *EvalContext, call *logical.Call, args []compute.Datum,
 			k = size + p
 		}
 		if k < 0 || k >= size {
+			if ansi && oneBased {
+				return nil, errkind.Invalid("[INVALID_ARRAY_INDEX_IN_ELEMENT_AT] The index %d is out of bounds in %s: the array has %d elements. Use try_element_at or set spark.sql.ansi.enabled=false to get NULL instead", p, call.String(), size)
+			}
 			if ansi {
 				return nil, errkind.Invalid("[INVALID_ARRAY_INDEX] The index %d is out of bounds in %s: the array has %d elements. Use try_element_at or set spark.sql.ansi.enabled=false to get NULL instead", p, call.String(), size)
 			}
@@ -480,6 +486,83 @@ func sortArrayKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, 
 		})
 		return elems
 	})
+}
+
+// arraySortKernel is array_sort without a comparator: ascending, nulls last (sort_array puts
+// them first).
+func arraySortKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
+	arrays, err := argArrays(ec, call, args[:1], length)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseArrays(arrays)
+	l, ok := listOf(arrays[0])
+	if !ok {
+		return nil, errkind.Internal("array_sort on %s", arrays[0].DataType())
+	}
+	valid := validityBitmap(l.values)
+	return reorderLists(ec, call, args[:1], length, func(cmp func(i, j int) int, elems []int64) []int64 {
+		sort.SliceStable(elems, func(a, b int) bool {
+			va, vb := valid.get(int(elems[a])), valid.get(int(elems[b]))
+			if va != vb {
+				return va
+			}
+			return va && cmp(int(elems[a]), int(elems[b])) < 0
+		})
+		return elems
+	})
+}
+
+// arrayJoinKernel concatenates each array's strings with the delimiter, skipping nulls or
+// writing the null replacement for them (Spark's array_join).
+func arrayJoinKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
+	arrays, err := argArrays(ec, call, args, length)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseArrays(arrays)
+	l, ok := listOf(arrays[0])
+	if !ok {
+		return nil, errkind.Internal("array_join on %s", arrays[0].DataType())
+	}
+	elements, ok := l.values.(*array.String)
+	if !ok {
+		return nil, errkind.Internal("array_join on arrays of %s", l.values.DataType())
+	}
+	delimiters := arrays[1].(*array.String)
+	var replacements *array.String
+	if len(arrays) > 2 {
+		replacements = arrays[2].(*array.String)
+	}
+	b := array.NewStringBuilder(ec.Task.Allocator)
+	defer b.Release()
+	var sb strings.Builder
+	for i := 0; i < int(length); i++ {
+		if !l.valid.get(i) || delimiters.IsNull(i) || (replacements != nil && replacements.IsNull(i)) {
+			b.AppendNull()
+			continue
+		}
+		sb.Reset()
+		first := true
+		for j := l.offsets[i]; j < l.offsets[i+1]; j++ {
+			var text string
+			switch {
+			case elements.IsValid(int(j)):
+				text = elements.Value(int(j))
+			case replacements != nil:
+				text = replacements.Value(i)
+			default:
+				continue
+			}
+			if !first {
+				sb.WriteString(delimiters.Value(i))
+			}
+			sb.WriteString(text)
+			first = false
+		}
+		b.Append(sb.String())
+	}
+	return datumOf(b.NewArray()), nil
 }
 
 // arrayDistinctKernel keeps the first occurrence of each value (one null at most).

@@ -147,13 +147,23 @@ func appendReversed(dst, s []byte) []byte {
 	return dst
 }
 
-// appendInitcap is Spark's initcap: lower-case everything, upper-case the first letter of each
+// titleCaseSpecial are the letters whose title case is more than one letter (Unicode's
+// SpecialCasing), which Spark's initcap applies and Go's unicode.ToTitle does not.
+var titleCaseSpecial = map[rune]string{
+	'ß': "Ss", 'ŉ': "ʼN", 'ﬀ': "Ff", 'ﬁ': "Fi", 'ﬂ': "Fl", 'ﬃ': "Ffi", 'ﬄ': "Ffl", 'ﬅ': "St", 'ﬆ': "St",
+}
+
+// appendInitcap is Spark's initcap: lower-case everything, title-case the first letter of each
 // space-separated word.
 func appendInitcap(dst, s []byte) []byte {
 	prevSpace := true
 	for _, r := range string(s) {
 		if prevSpace {
-			dst = utf8.AppendRune(dst, unicode.ToTitle(r))
+			if special, ok := titleCaseSpecial[r]; ok {
+				dst = append(dst, special...)
+			} else {
+				dst = utf8.AppendRune(dst, unicode.ToTitle(r))
+			}
 		} else {
 			dst = utf8.AppendRune(dst, unicode.ToLower(r))
 		}

@@ -22,7 +22,8 @@ func init() {
 	registerFunction(resolveMakeStruct, "struct", "named_struct")
 	registerFunction(resolveMakeMap, "map", "create_map")
 	registerFunction(resolveMapPart, "map_keys", "map_values")
-	registerFunction(resolveArrayReorder, "sort_array", "array_distinct")
+	registerFunction(resolveArrayReorder, "sort_array", "array_distinct", "array_sort")
+	registerFunction(resolveArrayJoin, "array_join")
 }
 
 func listElem(t arrow.DataType) (arrow.DataType, bool) {
@@ -259,3 +260,34 @@ func resolveArrayReorder(a *Analyzer, name string, args []logical.Expr, _ bool) 
 }
 
 func boolScalar(v bool) scalar.Scalar { return scalar.NewBooleanScalar(v) }
+
+// resolveArrayJoin: array_join(array, delimiter[, nullReplacement]) over an array of strings
+// (other element types are cast to string, as Spark's implicit cast does).
+func resolveArrayJoin(a *Analyzer, name string, args []logical.Expr, _ bool) (logical.Expr, error) {
+	if err := checkArity(name, args, 2, 3); err != nil {
+		return nil, err
+	}
+	x, err := a.normalizeList(args[0])
+	if err != nil {
+		return nil, err
+	}
+	elem, ok := listElem(x.DataType())
+	if !ok {
+		return nil, errkind.Invalid("[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] array_join needs an array, but '%s' is %s", args[0].String(), logical.SparkTypeName(args[0].DataType()))
+	}
+	if elem.ID() != arrow.STRING {
+		if x, err = a.coerceTo(x, arrow.ListOf(stringType)); err != nil {
+			return nil, err
+		}
+	}
+	operands := []logical.Expr{x}
+	for _, e := range args[1:] {
+		v, err := a.coerceTo(e, stringType)
+		if err != nil {
+			return nil, err
+		}
+		operands = append(operands, v)
+	}
+	return &logical.Call{Function: "array_join", Args: operands, Type: stringType, Null: true,
+		Display: fmt.Sprintf("array_join(%s)", logical.JoinExprs(args, ", "))}, nil
+}

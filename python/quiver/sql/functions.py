@@ -425,6 +425,13 @@ def create_map(*cols: Any) -> Column:
     return _fn("map", *[_c(c) for c in cols])
 
 
+def array_sort(col: Any, comparator: Any = None) -> Column:
+    """Sorts ascending with nulls last (a comparator function is not supported here)."""
+    if comparator is not None:
+        raise NotImplementedError("array_sort with a comparator function is not supported yet; use array_sort(col) or sort_array(col, asc)")
+    return _fn("array_sort", _c(col))
+
+
 def sort_array(col: Any, asc: bool = True) -> Column:
     return _fn("sort_array", _c(col), _v(asc))
 
@@ -529,7 +536,8 @@ def avg(col: Any) -> Column:  # noqa: A002
 
 
 def mean(col: Any) -> Column:  # noqa: A002
-    return _agg("mean", col)
+    # PySpark's mean is avg (Scala's functions.mean calls avg), so the column is named avg(col).
+    return _agg("avg", col)
 
 
 def min(col: Any) -> Column:  # noqa: A001,A002
