@@ -66,6 +66,9 @@ func (c *Converter) Aggregate(input logical.Plan, grouping, aggregates []logical
 		return nil, err
 	}
 	outputs := append(append([]logical.Named(nil), groupNamed...), aggNamed...)
+	if p, ok, err := c.aggregateWithWindows(input, groupExprs, outputs); ok || err != nil {
+		return p, err // aggregate_window.go
+	}
 	return c.newAggregate(input, groupExprs, outputs)
 }
 
@@ -131,24 +134,17 @@ func checkAggregateOutput(out logical.Named, grouping []logical.Expr) error {
 // planGlobalAggregate turns a select with aggregates and no window (df.select(max("x"))) into a
 // global aggregate.
 func planGlobalAggregate(c *Converter, input logical.Plan, named []logical.Named) (logical.Plan, bool, error) {
-	hasAggregate := false
+	hasAggregate, hasWindow := false, false
 	for _, n := range named {
-		if logical.ContainsAggregate(n) {
-			hasAggregate = true
-		}
-		hasWindow := false
-		logical.Walk(n, func(x logical.Expr) bool {
-			if _, ok := x.(*logical.WindowExpr); ok {
-				hasWindow = true
-			}
-			return !hasWindow
-		})
-		if hasWindow {
-			return nil, false, nil
-		}
+		hasAggregate = hasAggregate || aggregatesOutsideWindows(n)
+		hasWindow = hasWindow || holdsWindow(n)
 	}
 	if !hasAggregate {
 		return nil, false, nil
+	}
+	if hasWindow {
+		// selectExpr("sum(x)", "rank() OVER (ORDER BY sum(x))"): aggregate, then the windows.
+		return c.aggregateWithWindows(input, nil, named) // aggregate_window.go
 	}
 	p, err := c.newAggregate(input, nil, named)
 	return p, err == nil, err
