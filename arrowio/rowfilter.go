@@ -179,9 +179,8 @@ func (f *rowFilter) evaluate(p *Predicate, b arrow.RecordBatch, n int) []bool {
 			out = m
 			continue
 		}
-		for i := range out {
-			out[i] = out[i] || m[i]
-		}
+		or(out, m)
+		f.recycle(m)
 	}
 	return out
 }
@@ -272,6 +271,8 @@ func (f *rowFilter) compareColumn(column arrow.Array, op string, v scalar.Scalar
 				out[i] = cmp > 0
 			case "gte":
 				out[i] = cmp >= 0
+			default:
+				out[i] = true
 			}
 		}
 		keepNulls(out, c)
