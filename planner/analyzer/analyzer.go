@@ -260,7 +260,7 @@ func (a *Analyzer) lookupColumn(parts []string, planID *int64, attrs []*logical.
 		if allSameID(candidates) {
 			return a.extractPath(candidates[0], rest)
 		}
-		return nil, errkind.Invalid("column '%s' is ambiguous: it could be any of %s. Qualify it with a DataFrame alias (df.alias(\"l\") then \"l.%s\") or take it from its DataFrame (df[\"%s\"])",
+		return nil, errkind.Invalid("[AMBIGUOUS_REFERENCE] column '%s' is ambiguous: it could be any of %s. Qualify it with a DataFrame alias (df.alias(\"l\") then \"l.%s\") or take it from its DataFrame (df[\"%s\"])",
 			full, describeCandidates(candidates), parts[len(parts)-1], parts[len(parts)-1])
 	}
 	return nil, errkind.Invalid("%s", notFoundMessage(full, attrs))

@@ -86,6 +86,23 @@ func WiderNumericType(l, r arrow.DataType) (arrow.DataType, bool) {
 	return rankTypes[max(lr, rr)], true
 }
 
+// literalDecimalType is the type of e in arithmetic with an operand of type other: an integer
+// literal next to a decimal is decimal(digits, 0), Spark's DecimalType.fromLiteral.
+func literalDecimalType(e logical.Expr, other arrow.DataType) arrow.DataType {
+	t := e.DataType()
+	lit, ok := e.(*logical.Literal)
+	if !ok || !isDecimal(other) || !lit.Value.IsValid() {
+		return t
+	}
+	switch t.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64:
+	default:
+		return t
+	}
+	digits := len(strings.TrimPrefix(lit.Value.String(), "-"))
+	return &arrow.Decimal128Type{Precision: int32(max(digits, 1)), Scale: 0}
+}
+
 // integerDecimal is the decimal type Spark uses for an integer operand in decimal arithmetic.
 func integerDecimal(t arrow.DataType) (*arrow.Decimal128Type, bool) {
 	switch t.ID() {

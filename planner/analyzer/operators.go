@@ -46,6 +46,9 @@ func resolveArithmetic(a *Analyzer, name string, args []logical.Expr, _ bool) (l
 	op := canonical(name)
 	l, r := args[0], args[1]
 	lt, rt := l.DataType(), r.DataType()
+	// Spark (DecimalPrecision, literalPickMinimumPrecision): an integer literal next to a decimal
+	// counts as a decimal of just its digits (2 -> decimal(1,0)), not of its type's width.
+	lt, rt = literalDecimalType(l, rt), literalDecimalType(r, lt)
 	var result arrow.DataType
 	switch {
 	case op == "divide":

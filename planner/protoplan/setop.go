@@ -43,7 +43,7 @@ func setOperationRelation(c *Converter, rel *pb.Relation) (logical.Plan, error) 
 	}
 	lo, ro := left.Output(), right.Output()
 	if len(lo) != len(ro) {
-		return nil, errkind.Invalid("%s can only be performed on inputs with the same number of columns, but the first input has %d columns (%s) and the second has %d (%s); use unionByName(other, allowMissingColumns=True) to match columns by name",
+		return nil, errkind.Invalid("[NUM_COLUMNS_MISMATCH] %s can only be performed on inputs with the same number of columns, but the first input has %d columns (%s) and the second has %d (%s); use unionByName(other, allowMissingColumns=True) to match columns by name",
 			opName, len(lo), names(lo), len(ro), names(ro))
 	}
 	types := make([]arrow.DataType, len(lo))
