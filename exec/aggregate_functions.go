@@ -89,10 +89,22 @@ func newAccumulator(call *logical.AggregateCall, ansi bool) (accumulator, error)
 	return acc, nil
 }
 
-// grow extends s to n elements, filling new ones with fill.
+// growTo extends s to n elements, filling new ones with fill. It runs after every batch for
+// every accumulator, so it grows the backing array by doubling and fills in one loop (an append
+// per element was 5% of Q18's CPU with 750K groups).
 func growTo[T any](s []T, n int, fill T) []T {
-	for len(s) < n {
-		s = append(s, fill)
+	if n <= len(s) {
+		return s
+	}
+	if n > cap(s) {
+		grown := make([]T, len(s), max(n, 2*cap(s)))
+		copy(grown, s)
+		s = grown
+	}
+	old := len(s)
+	s = s[:n]
+	for i := old; i < n; i++ {
+		s[i] = fill
 	}
 	return s
 }
