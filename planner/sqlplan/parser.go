@@ -1843,6 +1843,14 @@ func (p *parser) nameOrCall() (logical.Expr, error) {
 			if err != nil {
 				return nil, err
 			}
+			if fn.Name == "struct" && p.acceptKeyword("AS") {
+				// struct(x AS v, ...) names its fields.
+				field := p.next()
+				if field.kind != tokIdent && field.kind != tokQuotedIdent {
+					return nil, syntaxErrorAt(p.text, field.pos, field.text, "expected a field name after AS in struct(...)")
+				}
+				arg = &logical.UnresolvedAlias{Child: arg, Names: []string{field.text}}
+			}
 			fn.Args = append(fn.Args, arg)
 			if !p.acceptOp(",") {
 				break
