@@ -59,7 +59,7 @@ class GroupedData(PandasGroupedOpsMixin):
             raise ValueError("[CANNOT_BE_EMPTY] agg needs at least one aggregate expression")
         if len(exprs) == 1 and isinstance(exprs[0], dict):
             columns = []
-            for name, fn in exprs[0].items():
+            for name, fn in _java_map_order(exprs[0]):
                 if name == "*" and fn == "count":
                     from quiver.sql.functions import count
 
@@ -147,6 +147,28 @@ class GroupedData(PandasGroupedOpsMixin):
         if self._group_type != "groupby":
             raise ValueError(f"[UNSUPPORTED_OPERATION] applyInPandas and cogroup are supported after groupBy only, not after {self._group_type}")
         return list(self._grouping)
+
+
+def _java_string_hash(text: str) -> int:
+    h = 0
+    for unit in text.encode("utf-16-le").hex(" ", 2).split():
+        h = (31 * h + int(unit[2:4] + unit[0:2], 16)) & 0xFFFFFFFF
+    return h
+
+
+def _java_map_order(mapping: dict) -> list:
+    """The order PySpark's agg(dict) produces its columns in: the dict goes to the JVM as a
+    java.util.HashMap (16 buckets) and becomes a small Scala Map in that iteration order. Up to
+    four entries keep it; larger maps keep the dict's order."""
+    items = list(mapping.items())
+    if len(items) > 4 or not all(isinstance(k, str) for k, _ in items):
+        return items
+
+    def bucket(key: str) -> int:
+        h = _java_string_hash(key)
+        return (h ^ (h >> 16)) & 15
+
+    return sorted(items, key=lambda item: bucket(item[0]))
 
 
 class DataFrameNaFunctions:
