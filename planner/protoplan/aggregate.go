@@ -66,10 +66,13 @@ func (c *Converter) Aggregate(input logical.Plan, grouping, aggregates []logical
 		return nil, err
 	}
 	outputs := append(append([]logical.Named(nil), groupNamed...), aggNamed...)
-	if p, ok, err := c.aggregateWithWindows(input, groupExprs, outputs); ok || err != nil {
+	build := func(computed []logical.Named) (logical.Plan, error) {
+		return c.newAggregate(input, groupExprs, computed)
+	}
+	if p, ok, err := c.aggregateWithWindows(groupExprs, outputs, build); ok || err != nil {
 		return p, err // aggregate_window.go
 	}
-	return c.newAggregate(input, groupExprs, outputs)
+	return build(outputs)
 }
 
 func (c *Converter) newAggregate(input logical.Plan, grouping []logical.Expr, outputs []logical.Named) (logical.Plan, error) {
@@ -144,7 +147,8 @@ func planGlobalAggregate(c *Converter, input logical.Plan, named []logical.Named
 	}
 	if hasWindow {
 		// selectExpr("sum(x)", "rank() OVER (ORDER BY sum(x))"): aggregate, then the windows.
-		return c.aggregateWithWindows(input, nil, named) // aggregate_window.go
+		build := func(computed []logical.Named) (logical.Plan, error) { return c.newAggregate(input, nil, computed) }
+		return c.aggregateWithWindows(nil, named, build) // aggregate_window.go
 	}
 	p, err := c.newAggregate(input, nil, named)
 	return p, err == nil, err

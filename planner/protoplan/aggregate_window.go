@@ -8,9 +8,10 @@ import (
 // aggregateWithWindows plans an aggregation whose outputs hold window functions
 // (groupBy("k").agg(F.expr("rank() OVER (ORDER BY sum(x))")), selectExpr("sum(sum(x)) OVER ()"))
 // as Spark does: an Aggregate computing the grouping keys and every aggregate the outputs use,
-// Window nodes over its rows, then a Project giving the outputs in order. ok is false when no
-// output holds a window.
-func (c *Converter) aggregateWithWindows(input logical.Plan, grouping []logical.Expr, outputs []logical.Named) (logical.Plan, bool, error) {
+// Window nodes over its rows, then a Project giving the outputs in order. build makes the
+// aggregation (a plain or a grouping-sets one) computing the given outputs over input; grouping
+// are its keys. ok is false when no output holds a window.
+func (c *Converter) aggregateWithWindows(grouping []logical.Expr, outputs []logical.Named, build func(computed []logical.Named) (logical.Plan, error)) (logical.Plan, bool, error) {
 	windowed := make([]bool, len(outputs))
 	hasWindows := false
 	for i, o := range outputs {
@@ -63,6 +64,9 @@ func (c *Converter) aggregateWithWindows(input logical.Plan, grouping []logical.
 		if isAggregate && holdsWindow(e) {
 			return nil, errkind.Invalid("a window function cannot be inside an aggregate function ('%s'); compute the window first and aggregate over it", e.String())
 		}
+		if call, ok := e.(*logical.Call); ok && logical.GroupingFunctions[call.Function] {
+			isAggregate = true // grouping(k) is computed by the aggregation, like an aggregate
+		}
 		if _, isLiteral := e.(*logical.Literal); !isLiteral && (isAggregate || keys[key]) {
 			for _, o := range computed {
 				if logical.ExprKey(logical.StripAlias(o)) == key {
@@ -106,9 +110,31 @@ func (c *Converter) aggregateWithWindows(input logical.Plan, grouping []logical.
 		item.Child = child
 		items[i] = &item
 	}
-	aggregate, err := c.newAggregate(input, grouping, computed)
+	aggregate, err := build(computed)
 	if err != nil {
 		return nil, true, err
+	}
+	// Read each column as the aggregation gives it (grouping sets make their keys nullable).
+	current := map[logical.ExprID]*logical.ColumnRef{}
+	for _, at := range aggregate.Output() {
+		current[at.AttrID] = at
+	}
+	for i, item := range items {
+		if item == nil {
+			continue
+		}
+		child, err := logical.Transform(item.(*logical.Alias).Child, func(x logical.Expr) (logical.Expr, error) {
+			if ref, ok := x.(*logical.ColumnRef); ok && current[ref.AttrID] != nil {
+				return current[ref.AttrID], nil
+			}
+			return x, nil
+		})
+		if err != nil {
+			return nil, true, err
+		}
+		refreshed := *item.(*logical.Alias)
+		refreshed.Child = child
+		items[i] = &refreshed
 	}
 	// The list keeps the outputs' order, then the hidden columns, so the windows' Project gives
 	// the outputs first whatever names it gives unaliased windows.
@@ -118,12 +144,12 @@ func (c *Converter) aggregateWithWindows(input logical.Plan, grouping []logical.
 		if windowed[i] {
 			list = append(list, items[i])
 		} else {
-			list = append(list, computed[next].ToAttribute())
+			list = append(list, current[computed[next].ID()])
 			next++
 		}
 	}
 	for _, hidden := range computed[next:] {
-		list = append(list, hidden.ToAttribute())
+		list = append(list, current[hidden.ID()])
 	}
 	planned, err := PlanWindows(c, aggregate, list)
 	if err != nil {

@@ -391,8 +391,14 @@ func (c *Converter) groupingSetsRelation(input logical.Plan, groupType pb.Aggreg
 		return nil, err
 	}
 	outputs := append(append([]logical.Named(nil), groupNamed...), aggNamed...)
-	plan, _, err := c.GroupingSetsAggregate(input, keys, sets, outputs)
-	return plan, err
+	build := func(computed []logical.Named) (logical.Plan, error) {
+		plan, _, err := c.GroupingSetsAggregate(input, keys, sets, computed)
+		return plan, err
+	}
+	if p, ok, err := c.aggregateWithWindows(keys, outputs, build); ok || err != nil {
+		return p, err // rollup("k").agg(F.expr("rank() OVER (ORDER BY sum(x))")): aggregate_window.go
+	}
+	return build(outputs)
 }
 
 func dedupeInts(values []int) []int {

@@ -158,6 +158,11 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 		if isAggregate && containsWindow(e) {
 			return nil, errkind.Invalid("a window function cannot be inside an aggregate function ('%s'); compute the window in a subquery and aggregate over it", e.String())
 		}
+		if isAggregate {
+			if err := rejectNestedAggregate(e); err != nil {
+				return nil, err
+			}
+		}
 		if call, ok := e.(*logical.Call); ok && logical.GroupingFunctions[call.Function] {
 			isAggregate = true // grouping(a) is computed by the aggregate, like an aggregate
 		}
@@ -248,7 +253,7 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 		for _, o := range windowItems {
 			attrs = append(attrs, o.ToAttribute())
 		}
-		if r2, err2 := a.ResolveExprIn(e, attrs); err2 == nil {
+		if r2, err2 := a.ResolveExprIn(e, attrs); err2 == nil && !logical.ContainsAggregate(r2) {
 			return r2, nil
 		}
 		if err != nil {
@@ -430,7 +435,10 @@ func toOutputCheck(out logical.Named, groupKeys map[string]bool) (bool, error) {
 			return // checked against the grouping columns when grouping sets are planned
 		}
 		switch x := e.(type) {
-		case *logical.AggregateCall, *logical.WindowExpr:
+		case *logical.AggregateCall:
+			err = rejectNestedAggregate(x)
+			return
+		case *logical.WindowExpr:
 			return
 		case *logical.ColumnRef:
 			err = errkind.Invalid("[MISSING_AGGREGATION] column '%s' in '%s' is neither in GROUP BY nor inside an aggregate function; add it to GROUP BY or aggregate it, e.g. first(%s)",
@@ -447,6 +455,17 @@ func toOutputCheck(out logical.Named, groupKeys map[string]bool) (bool, error) {
 	}
 	visit(root)
 	return err == nil, err
+}
+
+// rejectNestedAggregate fails on an aggregate whose arguments aggregate (sum(sum(x)) outside
+// OVER (...)), as Spark does.
+func rejectNestedAggregate(e logical.Expr) error {
+	for _, child := range e.Children() {
+		if logical.ContainsAggregate(child) {
+			return errkind.Invalid("[NESTED_AGGREGATE_FUNCTION] '%s' is inside another aggregate function; compute it in a subquery, or use it over a window: %s OVER ()", child.String(), e.String())
+		}
+	}
+	return nil
 }
 
 // selectAlias returns the select item named like g (GROUP BY alias), if g is a bare name.

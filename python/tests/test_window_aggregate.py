@@ -75,3 +75,10 @@ def test_plain_expr_window(emp):
 def test_window_over_ungrouped_column_is_an_error(emp):
     with pytest.raises(AnalysisException, match="MISSING_AGGREGATION"):
         emp.groupBy("dept").agg(F.expr("rank() OVER (ORDER BY pay)")).collect()
+
+
+def test_rollup_agg_with_window(emp):
+    df = emp.rollup("dept").agg(F.sum("pay").alias("s"), F.expr("rank() OVER (ORDER BY sum(pay) DESC)").alias("r"),
+                                F.expr("sum(count(*)) OVER (PARTITION BY grouping(dept))").alias("n"))
+    assert got(df) == duck("SELECT dept, sum(pay) s, rank() OVER (ORDER BY sum(pay) DESC) r,"
+                           " sum(count(*)) OVER (PARTITION BY grouping(dept)) n FROM emp GROUP BY ROLLUP(dept)")
