@@ -40,7 +40,11 @@ class DataFrame:
         return self._rel.common.plan_id
 
     def _plan(self) -> rel.Plan:
-        return rel.Plan(root=self._rel)
+        plan = rel.Plan(root=self._rel)
+        released = getattr(self._session, "_released_cached_plans", None)
+        if released:
+            _restore_released_caches(plan.root, released)
+        return plan
 
     def _derive(self, **kwargs: Any) -> "DataFrame":
         return DataFrame(self._session, _proto.relation(**kwargs))
@@ -462,6 +466,11 @@ class DataFrame:
         cached = getattr(self, "_cached_id", None)
         if cached is not None:
             self._session._client.action("quiver.release", commands_pb2.ActionReleaseDataFrame(dataframe_id=cached))
+            # DataFrames derived while it was cached read the released copy; like Spark's, they
+            # compute it from its plan again (_plan swaps the plan back in).
+            if not hasattr(self._session, "_released_cached_plans"):
+                self._session._released_cached_plans = {}
+            self._session._released_cached_plans[cached] = self._uncached_rel
             self._rel = self._uncached_rel
             self._cached_id = None
         self._storage_level = None
@@ -640,3 +649,20 @@ def _json(obj: Any) -> str:
 
 def _lit_expr(value: Any) -> ex.Expression:
     return _to_expr(value)
+
+
+def _restore_released_caches(message: Any, released: dict) -> None:
+    """Replaces, in place, every relation reading a released cached DataFrame with its plan."""
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        children = [value] if hasattr(value, "ListFields") else list(value.values() if hasattr(value, "values") else value)
+        for child in children:
+            if not hasattr(child, "ListFields"):
+                continue
+            if child.DESCRIPTOR.full_name == rel.Relation.DESCRIPTOR.full_name and child.HasField("cached_dataframe") \
+                    and child.cached_dataframe.id in released:
+                plan_id = child.common.plan_id
+                child.CopyFrom(released[child.cached_dataframe.id])
+                child.common.plan_id = plan_id
+            _restore_released_caches(child, released)
