@@ -88,7 +88,17 @@ func (j *HashJoin) Describe() string {
 	if j.Condition != nil {
 		out += ", " + j.Condition.String()
 	}
+	if j.AdaptiveThreshold > 0 && !j.Broadcast {
+		out += ", broadcast if the build side is at most " + formatThreshold(j.AdaptiveThreshold)
+	}
 	return out
+}
+
+func formatThreshold(bytes int64) string {
+	if bytes%(1<<20) == 0 {
+		return fmt.Sprintf("%dMiB", bytes>>20)
+	}
+	return fmt.Sprintf("%dB", bytes)
 }
 
 // DefaultBroadcastThreshold is spark.sql.autoBroadcastJoinThreshold's default: the estimated

@@ -148,7 +148,8 @@ def test_small_shuffled_side_becomes_broadcast_at_run_time(spark, parquet_tables
     try:
         spark.conf.set(THRESHOLD, "1m")
         joined = selective_join(spark, root, how)
-        assert "ShuffledHashJoin" in joined._explain_string()
+        planned = joined._explain_string()
+        assert "ShuffledHashJoin" in planned and "broadcast if the build side is at most 1MiB" in planned, planned
         analyzed = joined._explain_string("analyze")
         assert "BroadcastHashJoin" in analyzed and "ShuffledHashJoin" not in analyzed, analyzed
         assert re.search(r"Stage \d+: skipped", analyzed), analyzed
