@@ -160,6 +160,9 @@ func (a *Analyzer) resolveNode(x logical.Expr, attrs []*logical.ColumnRef) (logi
 	case *logical.UnresolvedFunction:
 		return a.resolveFunction(u)
 	case *logical.UnresolvedAlias:
+		if len(u.Names) > 1 {
+			return a.resolveMultiAlias(u)
+		}
 		if len(u.Names) != 1 {
 			return nil, errkind.NotImplemented("multi-name alias %v", u.Names)
 		}

@@ -15,6 +15,9 @@ func init() {
 }
 
 func generatorCall(e logical.Expr) (*logical.Call, bool) {
+	if m, ok := e.(*analyzer.MultiAlias); ok {
+		e = m.Alias
+	}
 	c, ok := logical.StripAlias(e).(*logical.Call)
 	if !ok || !analyzer.GeneratorFunctions[c.Function] {
 		return nil, false
@@ -52,7 +55,9 @@ func planGenerate(c *Converter, input logical.Plan, named []logical.Named) (logi
 	}
 	call, _ := generatorCall(named[index])
 	var aliases []string
-	if a, ok := named[index].(*logical.Alias); ok && a.Alias != call.String() {
+	if m, ok := named[index].(*analyzer.MultiAlias); ok {
+		aliases = m.Names
+	} else if a, ok := named[index].(*logical.Alias); ok && a.Alias != call.String() {
 		aliases = []string{a.Alias}
 	}
 	columns, err := analyzer.GeneratorColumns(call, aliases, c.A.IDs)
