@@ -2,9 +2,10 @@ package exec
 
 // Memory accounting and spilling.
 //
-// The server has one MemoryPool with a limit (quiver serve --memory-limit; 0 = unlimited). Every
-// operator that holds rows beyond the batch it is working on (hash aggregate, hash join build
-// side, sort, shuffle buffers) takes a MemoryReservation from the task's pool and accounts the
+// The server has one MemoryPool with a limit (quiver serve --memory-limit; default half of the
+// memory, 0 = unlimited; decision 0014). Every operator that holds rows beyond the batch it is
+// working on (hash aggregate, hash and nested-loop join build sides, sort, window, INTERSECT/
+// EXCEPT, shuffle buffers) takes a MemoryReservation from the task's pool and accounts the
 // bytes it keeps:
 //
 //	res := tc.MemoryPool().NewReservation("HashAggregate")
