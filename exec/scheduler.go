@@ -347,6 +347,8 @@ func prepareJob(ctx context.Context, tc *TaskContext, node physical.Node) (Job, 
 	if err := s.RunStages(ctx, plan); err != nil {
 		return nil, nil, err
 	}
+	// The caller runs the result stage; its joins choose their build side like the others'.
+	chooseBuildSides(plan.Result().Root)
 	return &job{scheduler: s, plan: plan}, plan.Result().Root, nil
 }
 
