@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	"github.com/stretchr/testify/require"
 
+	"github.com/quiverdata/quiver/errkind"
 	"github.com/quiverdata/quiver/exec"
 	"github.com/quiverdata/quiver/exec/exectest"
 	"github.com/quiverdata/quiver/planner/logical"
@@ -246,4 +247,29 @@ func addNullable(sum any, v int64) any {
 		return v
 	}
 	return sum.(int64) + v
+}
+
+// TestWindowPartitionLargerThanTheLimitFails: one window partition (no PARTITION BY) over input
+// several times the pool cannot be split, so the window fails with RESOURCE_EXHAUSTED instead of
+// growing past the limit.
+func TestWindowPartitionLargerThanTheLimitFails(t *testing.T) {
+	var rows exectest.Rows
+	for i := 0; i < 600; i++ {
+		rows = append(rows, []any{int64(i % 37), int64(i), int64(i)})
+	}
+	tt := exectest.Col(windowSchema, 1)
+	functions := []*logical.WindowExpr{{Function: &logical.Call{Function: "row_number", Type: arrow.PrimitiveTypes.Int32},
+		Frame: &logical.WindowFrame{Type: logical.RowFrame, Lower: logical.FrameBound{Unbounded: true}}}}
+	out := arrow.NewSchema(append(append([]arrow.Field(nil), windowSchema.Fields()...), arrow.Field{Name: "rn", Type: arrow.PrimitiveTypes.Int32}), nil)
+	runs := &spillRuns{limit: 4 << 10}
+	exectest.RunPlan(t, exectest.PlanTest{
+		Inputs:          []exectest.Table{exectest.NewTable(windowSchema, rows)},
+		NoNullInjection: true,
+		Setup:           runs.setup,
+		Plan: func(s []*exectest.Source) physical.Node {
+			sorted := &physical.Sort{Input: s[0], Order: []*logical.SortOrder{{Child: tt}}}
+			return &physical.Window{Input: sorted, OrderSpec: []*logical.SortOrder{{Child: tt}}, Functions: functions, OutSchema: out}
+		},
+		Expected: func([]exectest.Table) (exectest.Rows, error) { return nil, errkind.ErrResourceExhausted },
+	})
 }
