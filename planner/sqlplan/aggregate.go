@@ -274,7 +274,7 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 			windowIDs[w.AttrID] = true
 		}
 		if refsAny(having, windowIDs) {
-			return nil, errkind.Invalid("window functions are not allowed in HAVING; compute the window in a subquery and filter on it in the outer query's WHERE")
+			return nil, errkind.Invalid("[WINDOW_FUNCTION_NOT_ALLOWED_IN_CLAUSE] window functions are not allowed in HAVING; compute the window in a subquery and filter on it in the outer query's WHERE")
 		}
 	}
 	var order []*logical.SortOrder

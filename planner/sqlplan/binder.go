@@ -442,6 +442,9 @@ func (b *Binder) selectQuery(s *Select, orderBy []*logical.SortOrder) (logical.P
 			return nil, err
 		}
 	}
+	if err := rejectOrderByWindow(orderBy); err != nil {
+		return nil, err
+	}
 	if len(s.GroupBy) > 0 || s.Having != nil || b.hasAggregate(items) {
 		return b.aggregate(plan, s, items, orderBy)
 	}
@@ -457,24 +460,6 @@ func (b *Binder) selectQuery(s *Select, orderBy []*logical.SortOrder) (logical.P
 			return nil, errkind.NotImplemented("IN and EXISTS subqueries in the select list are not supported yet; use them in WHERE")
 		}
 	}
-	// ORDER BY rank() OVER (...): the window is computed with the select list, as a hidden
-	// column the sort reads and a last projection drops.
-	visible := len(items)
-	if !s.Distinct {
-		orderBy = append([]*logical.SortOrder(nil), orderBy...)
-		for i, o := range orderBy {
-			child, err := b.prepareExpr(o.Child, s.Windows)
-			if err != nil {
-				return nil, err
-			}
-			if !containsWindow(child) {
-				continue
-			}
-			name := fmt.Sprintf("%s%d", hiddenOrderPrefix, i)
-			items = append(items, &logical.UnresolvedAlias{Child: child, Names: []string{name}})
-			orderBy[i] = &logical.SortOrder{Child: &logical.UnresolvedAttribute{NameParts: []string{name}}, Direction: o.Direction, Nulls: o.Nulls}
-		}
-	}
 	input := plan
 	projected, err := b.C.Project(plan, items)
 	if err != nil {
@@ -488,23 +473,25 @@ func (b *Binder) selectQuery(s *Select, orderBy []*logical.SortOrder) (logical.P
 	if len(orderBy) == 0 {
 		return projected, nil
 	}
-	sorted, err := b.sortWithMissing(projected, input, orderBy, s.Distinct)
-	if err != nil || len(items) == visible {
-		return sorted, err
-	}
-	return &logical.Project{Input: sorted, Expressions: attrsAsNamed(projected.Output()[:visible])}, nil
+	return b.sortWithMissing(projected, input, orderBy, s.Distinct)
 }
 
-// hiddenOrderWindow tells the hidden select column an ORDER BY window was given.
-func hiddenOrderWindow(e logical.Expr) (string, bool) {
-	u, ok := e.(*logical.UnresolvedAttribute)
-	if !ok || len(u.NameParts) != 1 || !strings.HasPrefix(u.NameParts[0], hiddenOrderPrefix) {
-		return "", false
+// rejectOrderByWindow fails on a window function written in ORDER BY, as Spark does: the window
+// is selected under an alias and ordered by that.
+func rejectOrderByWindow(orderBy []*logical.SortOrder) error {
+	for _, o := range orderBy {
+		found := false
+		logical.Walk(o.Child, func(x logical.Expr) bool {
+			_, isWindow := x.(*WindowCall)
+			found = found || isWindow
+			return !found
+		})
+		if found {
+			return errkind.Invalid("[UNSUPPORTED_EXPR_FOR_OPERATOR] window functions are not allowed in ORDER BY ('%s'); select the window under an alias (rank() OVER (...) AS r) and ORDER BY r", o.Child.String())
+		}
 	}
-	return u.NameParts[0], true
+	return nil
 }
-
-const hiddenOrderPrefix = "__order_window_"
 
 // prepareExpr substitutes parameters, expands named windows and turns WindowCall into the
 // logical WindowExpr the window planner knows.
@@ -572,6 +559,9 @@ func (b *Binder) substitute(e logical.Expr) (logical.Expr, error) {
 }
 
 func (b *Binder) sort(plan logical.Plan, order []*logical.SortOrder, _ logical.Plan) (logical.Plan, error) {
+	if err := rejectOrderByWindow(order); err != nil {
+		return nil, err
+	}
 	out := make([]*logical.SortOrder, len(order))
 	for i, o := range order {
 		child, err := b.substitute(o.Child)
@@ -632,9 +622,6 @@ func (b *Binder) sortWithMissing(projected, input logical.Plan, order []*logical
 		}
 		r, rerr := b.analyzer().ResolveExpr(child, input)
 		if rerr != nil {
-			if _, ok := hiddenOrderWindow(child); ok {
-				continue // a window ORDER BY computes with the select list
-			}
 			return nil, err
 		}
 		for id := range logical.ReferencedIDs(r) {
