@@ -3,6 +3,7 @@ package arrowio
 import (
 	"math/bits"
 	"sync"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
@@ -19,8 +20,12 @@ type recyclingAllocator struct {
 	underlying memory.Allocator
 	mu         sync.Mutex
 	free       map[int][][]byte // by class size
-	pooled     int
-	closed     bool
+	// outstanding maps the first byte of every class buffer handed out to its class size. The
+	// slices handed out have cap == len: arrow-go's compute kernels size their writes by cap()
+	// but write within len(), so a longer cap makes them drop or misplace bytes.
+	outstanding map[*byte]int
+	pooled      int
+	closed      bool
 }
 
 const (
@@ -31,7 +36,7 @@ const (
 )
 
 func newRecyclingAllocator(underlying memory.Allocator) *recyclingAllocator {
-	return &recyclingAllocator{underlying: underlying, free: map[int][][]byte{}}
+	return &recyclingAllocator{underlying: underlying, free: map[int][][]byte{}, outstanding: map[*byte]int{}}
 }
 
 // sizeClass rounds n up to a quarter step of its next power of two (at most 25% waste).
@@ -43,47 +48,58 @@ func sizeClass(n int) int {
 	return (n + step - 1) / step * step
 }
 
-// recycled reports whether b is a buffer of this allocator's size classes.
-func recycled(b []byte) bool {
-	c := cap(b)
-	return c >= recycleMinBytes && sizeClass(c) == c
+// take hands out a class buffer of at least size bytes, from the pool when one is there; zeroed
+// says whether reused memory must be cleared. Callers hold no lock.
+func (r *recyclingAllocator) take(size int, zeroed bool) []byte {
+	class := sizeClass(size)
+	r.mu.Lock()
+	var full []byte
+	if list := r.free[class]; len(list) > 0 {
+		full = list[len(list)-1]
+		r.free[class] = list[:len(list)-1]
+		r.pooled -= class
+	}
+	r.mu.Unlock()
+	if full == nil {
+		full = r.underlying.Allocate(class)
+	} else if zeroed {
+		clear(full[:size])
+	}
+	r.mu.Lock()
+	r.outstanding[unsafe.SliceData(full)] = class
+	r.mu.Unlock()
+	return full[:size:size]
+}
+
+// classOf returns the class buffer b starts, or nil when b did not come from take.
+func (r *recyclingAllocator) classOf(b []byte) []byte {
+	if cap(b) == 0 {
+		return nil
+	}
+	start := unsafe.SliceData(b)
+	r.mu.Lock()
+	class, ok := r.outstanding[start]
+	r.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return unsafe.Slice(start, class)
 }
 
 func (r *recyclingAllocator) Allocate(size int) []byte {
 	if size < recycleMinBytes {
 		return r.underlying.Allocate(size)
 	}
-	class := sizeClass(size)
-	r.mu.Lock()
-	if list := r.free[class]; len(list) > 0 {
-		b := list[len(list)-1]
-		r.free[class] = list[:len(list)-1]
-		r.pooled -= class
-		r.mu.Unlock()
-		b = b[:size]
-		clear(b)
-		return b
-	}
-	r.mu.Unlock()
-	return r.underlying.Allocate(class)[:size:class]
+	return r.take(size, true)
 }
 
 // allocateUninitialized is Allocate without zeroing reused memory, for buffers the caller
 // overwrites completely.
 func (r *recyclingAllocator) allocateUninitialized(size int) []byte {
-	if size >= recycleMinBytes {
-		class := sizeClass(size)
-		r.mu.Lock()
-		if list := r.free[class]; len(list) > 0 {
-			b := list[len(list)-1]
-			r.free[class] = list[:len(list)-1]
-			r.pooled -= class
-			r.mu.Unlock()
-			return b[:size]
-		}
-		r.mu.Unlock()
+	if size < recycleMinBytes {
+		return r.underlying.Allocate(size)
 	}
-	return r.Allocate(size)
+	return r.take(size, false)
 }
 
 // newOutputBuffer returns a buffer of size bytes from mem that the caller overwrites
@@ -98,16 +114,15 @@ func newOutputBuffer(mem memory.Allocator, size int) *memory.Buffer {
 }
 
 func (r *recyclingAllocator) Reallocate(size int, b []byte) []byte {
-	if !recycled(b) && size < recycleMinBytes {
+	full := r.classOf(b)
+	if full == nil && size < recycleMinBytes {
 		return r.underlying.Reallocate(size, b)
 	}
-	if recycled(b) && size <= cap(b) {
-		old := len(b)
-		b = b[:size]
-		if size > old {
-			clear(b[old:])
+	if full != nil && size <= len(full) {
+		if size > len(b) {
+			clear(full[len(b):size])
 		}
-		return b
+		return full[:size:size]
 	}
 	out := r.Allocate(size)
 	copy(out, b)
@@ -116,12 +131,13 @@ func (r *recyclingAllocator) Reallocate(size int, b []byte) []byte {
 }
 
 func (r *recyclingAllocator) Free(b []byte) {
-	if !recycled(b) {
+	full := r.classOf(b)
+	if full == nil {
 		r.underlying.Free(b)
 		return
 	}
-	full := b[:cap(b)]
 	r.mu.Lock()
+	delete(r.outstanding, unsafe.SliceData(full))
 	if r.closed || r.pooled+len(full) > recycleMaxPooledBytes {
 		r.mu.Unlock()
 		r.underlying.Free(full)
