@@ -123,6 +123,17 @@ func (s *Scheduler) run(ctx context.Context, plan *physical.StagePlan, result Ta
 		go func(st *physical.Stage, task TaskFunc) {
 			defer wg.Done()
 			defer close(done[st])
+			// Stage set-up (range bounds, build-side choice) runs outside runTask's recover; a
+			// bug there must fail this query, not end the server.
+			defer func() {
+				if r := recover(); r != nil {
+					if s.tc.Logger != nil {
+						s.tc.Logger.Error("stage panicked", zap.Int("stage", st.ID), zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
+					}
+					st.SetState(physical.StageFailed)
+					fail(errkind.Internal("stage %d panicked: %v (this is a Quiver bug; the server is still running)", st.ID, r))
+				}
+			}()
 			for _, in := range st.Inputs {
 				select {
 				case <-done[in]:
