@@ -34,6 +34,11 @@ type SplitReader struct {
 	batchSize  int
 	current    batchReader
 	rows       *rowFilter
+	// pending holds batches the row filter shrank, until together they make a batch worth the
+	// per-batch cost of the operators above (a selective filter leaves a few hundred rows of
+	// every 10,000, and each batch costs the Filter above a fixed round of kernel calls).
+	pending     []arrow.RecordBatch
+	pendingRows int64
 }
 
 // NewSplitReader reads splits of ds, producing the dataset columns listed in projection
@@ -79,6 +84,9 @@ func (r *SplitReader) Next() (arrow.RecordBatch, error) {
 		}
 		if r.current == nil {
 			if len(r.splits) == 0 {
+				if len(r.pending) > 0 {
+					return r.flushPending()
+				}
 				return nil, io.EOF
 			}
 			split := r.splits[0]
@@ -107,14 +115,60 @@ func (r *SplitReader) Next() (arrow.RecordBatch, error) {
 			b.Release()
 			continue
 		}
-		return b, nil
+		if r.rows == nil || (len(r.pending) == 0 && b.NumRows() >= int64(r.batchSize)/4) {
+			return b, nil
+		}
+		r.pending = append(r.pending, b)
+		r.pendingRows += b.NumRows()
+		if r.pendingRows >= int64(r.batchSize)/2 {
+			return r.flushPending()
+		}
 	}
+}
+
+// flushPending returns the pending batches as one batch, in the order they were read.
+func (r *SplitReader) flushPending() (arrow.RecordBatch, error) {
+	pending, rows := r.pending, r.pendingRows
+	r.pending, r.pendingRows = nil, 0
+	defer func() {
+		for _, b := range pending {
+			b.Release()
+		}
+	}()
+	if len(pending) == 1 {
+		pending[0].Retain()
+		return pending[0], nil
+	}
+	columns := make([]arrow.Array, len(r.out.Fields()))
+	parts := make([]arrow.Array, len(pending))
+	for c := range columns {
+		for i, b := range pending {
+			parts[i] = b.Column(c)
+		}
+		column, err := array.Concatenate(parts, r.mem)
+		if err != nil {
+			for _, done := range columns[:c] {
+				done.Release()
+			}
+			return nil, errkind.Internal("joining filtered scan batches: %v", err)
+		}
+		columns[c] = column
+	}
+	out := array.NewRecordBatch(pending[0].Schema(), columns, rows)
+	for _, column := range columns {
+		column.Release()
+	}
+	return out, nil
 }
 
 // Close releases the open file, if any, and the buffers kept for reuse. Batches returned
 // earlier stay valid.
 func (r *SplitReader) Close() error {
 	var err error
+	for _, b := range r.pending {
+		b.Release()
+	}
+	r.pending, r.pendingRows = nil, 0
 	if r.current != nil {
 		err = r.current.Close()
 		r.current = nil

@@ -282,3 +282,73 @@ func TestSplitReaderRowFilterSortedData(t *testing.T) {
 		t.Fatalf("read all %d rows: the filter never resumed", read)
 	}
 }
+
+// A selective filter leaves a few rows of every batch; the reader joins them into batches of at
+// least half the batch size (but the last), in the order read, so the operators above do not pay
+// their per-batch cost for a handful of rows.
+func TestSplitReaderJoinsFilteredBatches(t *testing.T) {
+	mem := checkedMem(t)
+	values := make([]int64, 40000)
+	for i := range values {
+		values[i] = int64(i)
+	}
+	in := int64Batch(mem, "x", values)
+	defer in.Release()
+	dir := filepath.Join(t.TempDir(), "selective")
+	writeDataset(t, WriteSpec{Path: dir, Format: "parquet", Schema: in.Schema()}, mem, []arrow.RecordBatch{in})
+	ds, err := Discover(DiscoverSpec{Format: FormatParquet, Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, _, err := ds.PlanSplits(1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// x in (every 50th value): 2% of each 1000-row batch may match.
+	var list []scalar.Scalar
+	var want []int64
+	for v := int64(0); v < 40000; v += 50 {
+		list = append(list, scalar.NewInt64Scalar(v))
+		want = append(want, v)
+	}
+	predicate := &Predicate{Op: "in", Column: 0, Values: list}
+	for _, batchSize := range []int{1, 7, 1000} {
+		r := NewSplitReader(context.Background(), ds, parts[0], nil, mem, batchSize)
+		r.FilterRows(predicate)
+		var got []int64
+		var sizes []int64
+		for {
+			b, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sizes = append(sizes, b.NumRows())
+			for _, v := range b.Column(0).(*array.Int64).Int64Values() {
+				if v%50 == 0 {
+					got = append(got, v)
+				}
+			}
+			b.Release()
+		}
+		r.Close()
+		if len(got) != len(want) {
+			t.Fatalf("batch size %d: read %d matches, want %d", batchSize, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("batch size %d: match %d is %d, want %d", batchSize, i, got[i], want[i])
+			}
+		}
+		if batchSize < 8 {
+			continue // a single kept row is already a quarter of such a batch
+		}
+		for i, n := range sizes[:len(sizes)-1] {
+			if n < int64(batchSize)/2 {
+				t.Fatalf("batch size %d: batch %d has %d rows (sizes %v)", batchSize, i, n, sizes)
+			}
+		}
+	}
+}
