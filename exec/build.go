@@ -31,6 +31,9 @@ func Build(tc *TaskContext, node physical.Node, partition int) (Operator, error)
 	if err != nil {
 		return nil, err
 	}
+	if coalescesOutput(node) {
+		op = newBatchCoalescer(tc, op)
+	}
 	return instrument(tc, node, op), nil
 }
 
