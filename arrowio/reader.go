@@ -135,26 +135,32 @@ func (r *SplitReader) flushPending() (arrow.RecordBatch, error) {
 			b.Release()
 		}
 	}()
-	if len(pending) == 1 {
-		pending[0].Retain()
-		return pending[0], nil
+	return ConcatBatches(pending, rows, r.mem)
+}
+
+// ConcatBatches joins batches of one schema holding rows rows in all into one batch, in order;
+// the batches stay owned by the caller.
+func ConcatBatches(batches []arrow.RecordBatch, rows int64, mem memory.Allocator) (arrow.RecordBatch, error) {
+	if len(batches) == 1 {
+		batches[0].Retain()
+		return batches[0], nil
 	}
-	columns := make([]arrow.Array, len(r.out.Fields()))
-	parts := make([]arrow.Array, len(pending))
+	columns := make([]arrow.Array, batches[0].NumCols())
+	parts := make([]arrow.Array, len(batches))
 	for c := range columns {
-		for i, b := range pending {
+		for i, b := range batches {
 			parts[i] = b.Column(c)
 		}
-		column, err := array.Concatenate(parts, r.mem)
+		column, err := array.Concatenate(parts, mem)
 		if err != nil {
 			for _, done := range columns[:c] {
 				done.Release()
 			}
-			return nil, errkind.Internal("joining filtered scan batches: %v", err)
+			return nil, errkind.Internal("joining batches: %v", err)
 		}
 		columns[c] = column
 	}
-	out := array.NewRecordBatch(pending[0].Schema(), columns, rows)
+	out := array.NewRecordBatch(batches[0].Schema(), columns, rows)
 	for _, column := range columns {
 		column.Release()
 	}

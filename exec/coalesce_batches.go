@@ -6,8 +6,7 @@ import (
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/quiverdata/quiver/errkind"
+	"github.com/quiverdata/quiver/arrowio"
 	"github.com/quiverdata/quiver/planner/physical"
 )
 
@@ -83,31 +82,7 @@ func (c *batchCoalescer) flush() (arrow.RecordBatch, error) {
 			b.Release()
 		}
 	}()
-	if len(pending) == 1 {
-		pending[0].Retain()
-		return pending[0], nil
-	}
-	schema := c.input.Schema()
-	columns := make([]arrow.Array, schema.NumFields())
-	parts := make([]arrow.Array, len(pending))
-	for i := range columns {
-		for j, b := range pending {
-			parts[j] = b.Column(i)
-		}
-		column, err := array.Concatenate(parts, c.tc.Allocator)
-		if err != nil {
-			for _, done := range columns[:i] {
-				done.Release()
-			}
-			return nil, errkind.Internal("joining small batches: %v", err)
-		}
-		columns[i] = column
-	}
-	out := array.NewRecordBatch(pending[0].Schema(), columns, rows)
-	for _, column := range columns {
-		column.Release()
-	}
-	return out, nil
+	return arrowio.ConcatBatches(pending, rows, c.tc.Allocator)
 }
 
 func (c *batchCoalescer) Close() error {
