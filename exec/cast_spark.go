@@ -312,9 +312,7 @@ func (c *castState) toFloat(in arrow.Array) (arrow.Array, bool) {
 	if r, ok := readFloat64(in); ok {
 		get = r
 	} else if d, ok := in.(*array.Decimal128); ok {
-		scale := d.DataType().(*arrow.Decimal128Type).Scale
-		src := values[decimal128.Num](in)
-		get = func(i int) float64 { return src[i].ToFloat64(scale) }
+		return c.decimalToFloat(d), true
 	} else if in.DataType().ID() == arrow.TIMESTAMP {
 		v := values[int64](in)
 		unit := in.DataType().(*arrow.TimestampType).Unit
@@ -339,6 +337,25 @@ func (c *castState) toFloat(in arrow.Array) (arrow.Array, bool) {
 		}
 	}
 	return makeFixedArray(c.to, n, buf, validity), true
+}
+
+// decimalToFloat is the typed decimal -> double/float loop (cast_decimal_float.go).
+func (c *castState) decimalToFloat(in *array.Decimal128) arrow.Array {
+	n := in.Len()
+	mem := c.ec.Task.Allocator
+	t := in.DataType().(*arrow.Decimal128Type)
+	validity := newValidity(mem, n, in)
+	buf, out := newFixedBuffer[float64](mem, n)
+	decimalToFloat64Values(values[decimal128.Num](in), t.Precision, t.Scale, validity.valid, out)
+	if c.to.ID() == arrow.FLOAT64 {
+		return makeFixedArray(c.to, n, buf, validity)
+	}
+	narrowBuffer, narrow := newFixedBuffer[float32](mem, n)
+	for i, v := range out {
+		narrow[i] = float32(v)
+	}
+	buf.Release()
+	return makeFixedArray(c.to, n, narrowBuffer, validity)
 }
 
 func (c *castState) toBool(in arrow.Array) (arrow.Array, bool) {
