@@ -241,3 +241,31 @@ func BenchmarkQ1PartialAggregate(b *testing.B) { runAggregateBenchmark(b, q1Aggr
 func BenchmarkQ18OrderKeyAggregate(b *testing.B) {
 	runAggregateBenchmark(b, q18Aggregate, 1<<20)
 }
+
+// BenchmarkDecimalToDoubleCast casts 64K rows of decimal(15,2) to double, as TPC-H Q6's filter
+// does for `l_discount >= 0.05` (Spark compares a decimal with a double literal as double).
+//
+//	go test -run x -bench DecimalToDoubleCast ./exec/
+func BenchmarkDecimalToDoubleCast(b *testing.B) {
+	mem := memory.NewGoAllocator()
+	d152 := &arrow.Decimal128Type{Precision: 15, Scale: 2}
+	rng := rand.New(rand.NewSource(1))
+	builder := array.NewDecimal128Builder(mem, d152)
+	const n = 1 << 16
+	for i := 0; i < n; i++ {
+		builder.Append(decimal128.FromI64(rng.Int63n(10_000_000) - 5_000_000))
+	}
+	column := builder.NewArray()
+	builder.Release()
+	defer column.Release()
+	ec := &exec.EvalContext{Ctx: context.Background(), Task: exectest.NewTaskContext(mem)}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out, ok, err := exec.CastHook(ec, column, arrow.PrimitiveTypes.Float64, logical.EvalANSI)
+		if err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+		out.Release()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/row")
+}
