@@ -300,6 +300,10 @@ func (p *Pool) acceptLoop() {
 	}
 }
 
+// socketBuffer is the kernel buffer asked for on each side of a worker's socket: a few
+// 80,000-row messages of doubles.
+const socketBuffer = 4 << 20
+
 func (p *Pool) handshake(conn *net.UnixConn) {
 	conn.SetReadDeadline(time.Now().Add(p.cfg.StartTimeout))
 	var hello pb.WorkerHello
@@ -395,6 +399,11 @@ func (p *Pool) start(ctx context.Context) (*Worker, error) {
 		closed := p.closed
 		p.mu.Unlock()
 		w.conn = conn
+		// Room for whole input messages (several maxRecordsPerBatch batches) in the socket, so
+		// the feeding goroutine queues the next message while the worker computes instead of
+		// blocking on the default 208 KiB. The system's limit (net.core.wmem_max) caps it.
+		_ = conn.SetWriteBuffer(socketBuffer)
+		_ = conn.SetReadBuffer(socketBuffer)
 		w.r = bufio.NewReaderSize(conn, 1<<16)
 		w.w = bufio.NewWriterSize(conn, 1<<16)
 		if closed {
