@@ -168,3 +168,31 @@ func (w *Window) Describe() string {
 	}
 	return fmt.Sprintf("Window [%s], [%s], [%s]", strings.Join(parts, ", "), JoinExprs(w.PartitionSpec, ", "), strings.Join(orders, ", "))
 }
+
+// MapOverAggregate rewrites a window written over an aggregation's input into one over its
+// output: toOutput maps each child expression. A window function that is itself an aggregate
+// (sum(sum(x)) OVER (...)) keeps its call and has its arguments mapped, since the window sums the
+// aggregation's sum(x) over its frame.
+func (w *WindowExpr) MapOverAggregate(toOutput func(Expr) (Expr, error)) (Expr, error) {
+	children := w.Children()
+	next := make([]Expr, len(children))
+	var err error
+	if call, ok := StripAlias(w.Function).(*AggregateCall); ok {
+		args := call.Children()
+		rewritten := make([]Expr, len(args))
+		for i, arg := range args {
+			if rewritten[i], err = toOutput(arg); err != nil {
+				return nil, err
+			}
+		}
+		next[0] = call.WithChildren(rewritten)
+	} else if next[0], err = toOutput(StripAlias(w.Function)); err != nil {
+		return nil, err
+	}
+	for i := 1; i < len(children); i++ {
+		if next[i], err = toOutput(children[i]); err != nil {
+			return nil, err
+		}
+	}
+	return w.WithChildren(next), nil
+}

@@ -36,28 +36,7 @@ func (c *Converter) aggregateWithWindows(grouping []logical.Expr, outputs []logi
 	var toOutput func(e logical.Expr) (logical.Expr, error)
 	toOutput = func(e logical.Expr) (logical.Expr, error) {
 		if w, ok := e.(*logical.WindowExpr); ok {
-			children := w.Children()
-			next := make([]logical.Expr, len(children))
-			var err error
-			if call, ok := logical.StripAlias(w.Function).(*logical.AggregateCall); ok {
-				// sum(sum(x)) OVER (...): the window sums the aggregate's sum(x) over its frame.
-				args := call.Children()
-				rewritten := make([]logical.Expr, len(args))
-				for i, arg := range args {
-					if rewritten[i], err = toOutput(arg); err != nil {
-						return nil, err
-					}
-				}
-				next[0] = call.WithChildren(rewritten)
-			} else if next[0], err = toOutput(logical.StripAlias(w.Function)); err != nil {
-				return nil, err
-			}
-			for i := 1; i < len(children); i++ {
-				if next[i], err = toOutput(children[i]); err != nil {
-					return nil, err
-				}
-			}
-			return w.WithChildren(next), nil
+			return w.MapOverAggregate(toOutput)
 		}
 		key := logical.ExprKey(e)
 		_, isAggregate := e.(*logical.AggregateCall)

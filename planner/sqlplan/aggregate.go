@@ -116,28 +116,10 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 	var windows []*logical.Alias
 	var origins []*logical.WindowExpr
 	windowOutput := func(w *logical.WindowExpr) (logical.Expr, error) {
-		children := w.Children()
-		next := make([]logical.Expr, len(children))
-		var err error
-		if call, ok := logical.StripAlias(w.Function).(*logical.AggregateCall); ok {
-			// sum(sum(x)) OVER (...): the window sums over its frame the aggregate's sum(x).
-			args := call.Children()
-			rewritten := make([]logical.Expr, len(args))
-			for i, arg := range args {
-				if rewritten[i], err = toOutput(arg); err != nil {
-					return nil, err
-				}
-			}
-			next[0] = call.WithChildren(rewritten)
-		} else if next[0], err = toOutput(logical.StripAlias(w.Function)); err != nil {
+		rewritten, err := w.MapOverAggregate(toOutput)
+		if err != nil {
 			return nil, err
 		}
-		for i := 1; i < len(children); i++ {
-			if next[i], err = toOutput(children[i]); err != nil {
-				return nil, err
-			}
-		}
-		rewritten := w.WithChildren(next)
 		key := logical.ExprKey(rewritten) + rewritten.String()
 		for _, x := range windows {
 			if logical.ExprKey(x.Child)+x.Child.String() == key {
