@@ -148,16 +148,11 @@ func (p *parser) groupingSet(s *Select) ([]int, error) {
 	if p.atOp("(") {
 		p.next()
 		if !p.acceptOp(")") {
-			for {
-				e, err := p.expression()
-				if err != nil {
-					return nil, err
-				}
-				expressions = append(expressions, e)
-				if !p.acceptOp(",") {
-					break
-				}
+			listed, err := p.expressionList()
+			if err != nil {
+				return nil, err
 			}
+			expressions = append(expressions, listed...)
 			if err := p.expectOp(")"); err != nil {
 				return nil, err
 			}

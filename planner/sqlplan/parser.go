@@ -217,6 +217,21 @@ func (p *parser) optionalAlias() (string, error) {
 	return "", nil
 }
 
+// expressionList parses one or more comma-separated expressions.
+func (p *parser) expressionList() ([]logical.Expr, error) {
+	var list []logical.Expr
+	for {
+		e, err := p.expression()
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, e)
+		if !p.acceptOp(",") {
+			return list, nil
+		}
+	}
+}
+
 func (p *parser) identifierList() ([]string, error) {
 	if err := p.expectOp("("); err != nil {
 		return nil, err
@@ -792,16 +807,11 @@ func (p *parser) values() (Query, error) {
 	for {
 		var row []logical.Expr
 		if p.acceptOp("(") {
-			for {
-				e, err := p.expression()
-				if err != nil {
-					return nil, err
-				}
-				row = append(row, e)
-				if !p.acceptOp(",") {
-					break
-				}
+			listed, err := p.expressionList()
+			if err != nil {
+				return nil, err
 			}
+			row = append(row, listed...)
 			if err := p.expectOp(")"); err != nil {
 				return nil, err
 			}
@@ -1069,16 +1079,11 @@ func (p *parser) tablePrimary() (TableRef, error) {
 		p.next()
 		fn := &TableFunction{Name: strings.ToLower(name[0])}
 		if !p.atOp(")") {
-			for {
-				e, err := p.expression()
-				if err != nil {
-					return nil, err
-				}
-				fn.Args = append(fn.Args, e)
-				if !p.acceptOp(",") {
-					break
-				}
+			listed, err := p.expressionList()
+			if err != nil {
+				return nil, err
 			}
+			fn.Args = append(fn.Args, listed...)
 		}
 		if err := p.expectOp(")"); err != nil {
 			return nil, err
@@ -1260,16 +1265,11 @@ func (p *parser) predicate() (logical.Expr, error) {
 				continue
 			}
 			args := []logical.Expr{left}
-			for {
-				e, err := p.expression()
-				if err != nil {
-					return nil, err
-				}
-				args = append(args, e)
-				if !p.acceptOp(",") {
-					break
-				}
+			listed, err := p.expressionList()
+			if err != nil {
+				return nil, err
 			}
+			args = append(args, listed...)
 			if err := p.expectOp(")"); err != nil {
 				return nil, err
 			}
@@ -1523,16 +1523,11 @@ func (p *parser) primary() (logical.Expr, error) {
 			}
 			if p.acceptOp(",") {
 				args := []logical.Expr{first}
-				for {
-					e, err := p.expression()
-					if err != nil {
-						return nil, err
-					}
-					args = append(args, e)
-					if !p.acceptOp(",") {
-						break
-					}
+				listed, err := p.expressionList()
+				if err != nil {
+					return nil, err
 				}
+				args = append(args, listed...)
 				if err := p.expectOp(")"); err != nil {
 					return nil, err
 				}
@@ -1933,16 +1928,11 @@ func (p *parser) windowSpec() (*WindowSpec, error) {
 		if err := p.expectKeyword("BY"); err != nil {
 			return nil, err
 		}
-		for {
-			e, err := p.expression()
-			if err != nil {
-				return nil, err
-			}
-			spec.PartitionBy = append(spec.PartitionBy, e)
-			if !p.acceptOp(",") {
-				break
-			}
+		listed, err := p.expressionList()
+		if err != nil {
+			return nil, err
 		}
+		spec.PartitionBy = append(spec.PartitionBy, listed...)
 	}
 	if p.atKeyword("ORDER", "SORT") {
 		p.next()
