@@ -248,6 +248,10 @@ func prune(n logical.Plan, required map[logical.ExprID]bool, root bool, changed 
 		}
 		left := prune(x.Left, all, false, changed)
 		right := prune(x.Right, all, false, changed)
+		if !root {
+			left = narrow(left, all, changed)
+			right = narrow(right, all, changed)
+		}
 		return with(left, right)
 	}
 	// Unknown node: its children keep all their columns.
@@ -260,4 +264,23 @@ func prune(n logical.Plan, required map[logical.ExprID]bool, root bool, changed 
 		next[i] = prune(c, idSet(c.Output()), false, changed)
 	}
 	return with(next...)
+}
+
+// narrow puts a projection of the required columns over a join input that outputs more, so that
+// columns only a filter below the join read (TPC-H Q13's o_comment, Q4's l_commitdate and
+// l_receiptdate) are not carried through the join's shuffle and hash table. Inputs whose columns
+// are all required, or none of them, stay as they are.
+func narrow(input logical.Plan, required map[logical.ExprID]bool, changed *bool) logical.Plan {
+	output := input.Output()
+	var kept []logical.Named
+	for _, a := range output {
+		if required[a.AttrID] {
+			kept = append(kept, a)
+		}
+	}
+	if len(kept) == len(output) || len(kept) == 0 {
+		return input
+	}
+	*changed = true
+	return &logical.Project{Input: input, Expressions: kept}
 }
