@@ -254,6 +254,10 @@ func decimalFromBigEndian(b []byte, t *arrow.Decimal128Type) scalar.Scalar {
 	return scalar.NewDecimal128Scalar(decimal128.FromBigInt(v), t)
 }
 
+// directReads selects the direct reader for the columns it decodes; tests and benchmarks turn
+// it off to compare with pqarrow's reading.
+var directReads = true
+
 // parquetSplitReader reads the row groups of one split.
 type parquetSplitReader struct {
 	file   *os.File
@@ -265,9 +269,15 @@ type parquetSplitReader struct {
 	reads map[int]fieldRead
 	// countOnly: no data column is read; batches carry row counts from metadata.
 	countOnly []int64
+	// direct reads flat columns without pqarrow and applies the scan's predicate itself
+	// (parquet_direct.go); nil when a column needs pqarrow.
+	direct *directReader
 }
 
-func newParquetSplitReader(ctx context.Context, ds *Dataset, split Split, mapper *columnMapper, mem memory.Allocator, batchSize int) (batchReader, error) {
+// prefiltered reports whether the reader's batches already went through the scan's predicate.
+func (r *parquetSplitReader) prefiltered() bool { return r.direct != nil }
+
+func newParquetSplitReader(ctx context.Context, ds *Dataset, split Split, mapper *columnMapper, mem memory.Allocator, batchSize int, predicate *Predicate) (batchReader, error) {
 	f := ds.Files[split.File]
 	osf, fr, err := openParquet(f.Path, mem, int64(batchSize))
 	if err != nil {
@@ -289,6 +299,13 @@ func newParquetSplitReader(ctx context.Context, ds *Dataset, split Split, mapper
 		leaves = appendLeaves(leaves, &fr.Manifest.Fields[idx])
 	}
 	rowGroups := split.RowGroups
+	if len(leaves) > 0 && directReads {
+		if direct := newDirectReader(fr, fields, rowGroups, mem, batchSize); direct != nil {
+			direct.filter(predicate, ds)
+			r.direct = direct
+			return r, nil
+		}
+	}
 	r.reads = physicalReads(fr, fields, rowGroups)
 	if len(leaves) == 0 {
 		md := fr.ParquetReader().MetaData()
@@ -322,6 +339,14 @@ func appendLeaves(out []int, f *pqarrow.SchemaField) []int {
 }
 
 func (r *parquetSplitReader) Next() (arrow.RecordBatch, error) {
+	if r.direct != nil {
+		b, err := r.direct.Next()
+		if err != nil {
+			return nil, err
+		}
+		defer b.Release()
+		return r.mapper.build(b, b.NumRows())
+	}
 	if r.rr == nil {
 		if len(r.countOnly) == 0 {
 			return nil, io.EOF
@@ -350,6 +375,10 @@ func (r *parquetSplitReader) Next() (arrow.RecordBatch, error) {
 }
 
 func (r *parquetSplitReader) Close() error {
+	if r.direct != nil {
+		r.direct.Close()
+		r.direct = nil
+	}
 	if r.rr != nil {
 		r.rr.Release()
 		r.rr = nil

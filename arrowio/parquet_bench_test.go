@@ -60,73 +60,81 @@ func BenchmarkParquetScan(b *testing.B) {
 		{"Q1", []string{"l_quantity", "l_extendedprice", "l_discount", "l_tax", "l_returnflag", "l_linestatus", "l_shipdate"}, nil},
 		{"AllColumns", nil, nil},
 	}
-	for _, q := range queries {
-		b.Run(q.name, func(b *testing.B) {
-			var projection []int
-			for _, name := range q.columns {
-				projection = append(projection, fieldIndex(ds.DataSchema, name))
+	for _, direct := range []bool{true, false} {
+		for _, q := range queries {
+			name := q.name
+			if !direct {
+				name = "pqarrow" + name
 			}
-			if q.columns == nil {
-				for i := range ds.DataSchema.NumFields() {
-					projection = append(projection, i)
+			b.Run(name, func(b *testing.B) {
+				defer func(was bool) { directReads = was }(directReads)
+				directReads = direct
+				var projection []int
+				for _, name := range q.columns {
+					projection = append(projection, fieldIndex(ds.DataSchema, name))
 				}
-			}
-			bytes := compressedBytes(b, path, ds, projection)
-			parts, _, err := ds.PlanSplits(2, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			// The server's allocator; a checked one records a stack per allocation and would
-			// dominate the profile (leaks are the read tests' business).
-			mem := memory.NewGoAllocator()
-			var rows int64
-			cpuStart := processCPUSeconds()
-			b.ResetTimer()
-			for range b.N {
-				var wg sync.WaitGroup
-				counts := make([]int64, len(parts))
-				errs := make([]error, len(parts))
-				// Two task slots, as the scheduler runs them on this two-core machine.
-				slots := make(chan struct{}, 2)
-				for p := range parts {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						slots <- struct{}{}
-						defer func() { <-slots }()
-						r := NewSplitReader(context.Background(), ds, parts[p], projection, mem, 10000)
-						r.FilterRows(q.filter)
-						defer r.Close()
-						for {
-							batch, err := r.Next()
-							if errors.Is(err, io.EOF) {
-								return
-							}
-							if err != nil {
-								errs[p] = err
-								return
-							}
-							counts[p] += batch.NumRows()
-							batch.Release()
-						}
-					}()
-				}
-				wg.Wait()
-				for p := range parts {
-					if errs[p] != nil {
-						b.Fatal(errs[p])
+				if q.columns == nil {
+					for i := range ds.DataSchema.NumFields() {
+						projection = append(projection, i)
 					}
-					rows += counts[p]
 				}
-			}
-			cpu := processCPUSeconds() - cpuStart
-			seconds := b.Elapsed().Seconds()
-			// CPU time (all threads, GC included) is steadier than wall time on a shared machine.
-			b.ReportMetric(cpu/float64(b.N), "cpu-s/op")
-			b.ReportMetric(float64(rows)/seconds/1e6, "Mrows/s")
-			b.ReportMetric(float64(bytes)*float64(b.N)/seconds/1e6, "MB/s")
-			b.ReportMetric(float64(len(parts)), "partitions")
-		})
+				bytes := compressedBytes(b, path, ds, projection)
+				parts, _, err := ds.PlanSplits(2, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				// The server's allocator; a checked one records a stack per allocation and would
+				// dominate the profile (leaks are the read tests' business).
+				mem := memory.NewGoAllocator()
+				var rows int64
+				cpuStart := processCPUSeconds()
+				b.ResetTimer()
+				for range b.N {
+					var wg sync.WaitGroup
+					counts := make([]int64, len(parts))
+					errs := make([]error, len(parts))
+					// Two task slots, as the scheduler runs them on this two-core machine.
+					slots := make(chan struct{}, 2)
+					for p := range parts {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							slots <- struct{}{}
+							defer func() { <-slots }()
+							r := NewSplitReader(context.Background(), ds, parts[p], projection, mem, 10000)
+							r.FilterRows(q.filter)
+							defer r.Close()
+							for {
+								batch, err := r.Next()
+								if errors.Is(err, io.EOF) {
+									return
+								}
+								if err != nil {
+									errs[p] = err
+									return
+								}
+								counts[p] += batch.NumRows()
+								batch.Release()
+							}
+						}()
+					}
+					wg.Wait()
+					for p := range parts {
+						if errs[p] != nil {
+							b.Fatal(errs[p])
+						}
+						rows += counts[p]
+					}
+				}
+				cpu := processCPUSeconds() - cpuStart
+				seconds := b.Elapsed().Seconds()
+				// CPU time (all threads, GC included) is steadier than wall time on a shared machine.
+				b.ReportMetric(cpu/float64(b.N), "cpu-s/op")
+				b.ReportMetric(float64(rows)/seconds/1e6, "Mrows/s")
+				b.ReportMetric(float64(bytes)*float64(b.N)/seconds/1e6, "MB/s")
+				b.ReportMetric(float64(len(parts)), "partitions")
+			})
+		}
 	}
 }
 

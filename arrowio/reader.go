@@ -22,6 +22,12 @@ type batchReader interface {
 	Close() error
 }
 
+// isPrefiltered reports whether a reader applies the scan's predicate to its batches itself.
+func isPrefiltered(b batchReader) bool {
+	p, ok := b.(interface{ prefiltered() bool })
+	return ok && p.prefiltered()
+}
+
 // SplitReader reads the splits of one scan partition in order.
 type SplitReader struct {
 	ctx        context.Context
@@ -106,7 +112,7 @@ func (r *SplitReader) Next() (arrow.RecordBatch, error) {
 		if err != nil {
 			return nil, err
 		}
-		if r.rows != nil && b.NumRows() > 0 {
+		if r.rows != nil && b.NumRows() > 0 && !isPrefiltered(r.current) {
 			if b, err = r.rows.apply(b); err != nil {
 				return nil, err
 			}
@@ -190,7 +196,11 @@ func (r *SplitReader) open(split Split) (batchReader, error) {
 	mapper := newColumnMapper(r.ds, r.ds.Files[split.File], r.projection, r.out, r.mem)
 	switch r.ds.Format {
 	case FormatParquet:
-		return newParquetSplitReader(r.ctx, r.ds, split, mapper, r.mem, r.batchSize)
+		var predicate *Predicate
+		if r.rows != nil {
+			predicate = r.rows.predicate
+		}
+		return newParquetSplitReader(r.ctx, r.ds, split, mapper, r.mem, r.batchSize, predicate)
 	case FormatCSV:
 		return newCSVSplitReader(r.ds, split, mapper, r.mem, r.batchSize)
 	case FormatJSON:
