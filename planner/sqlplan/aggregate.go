@@ -64,7 +64,17 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 	}
 	// GROUP BY may name select-list positions (GROUP BY 1) and aliases (GROUP BY alias).
 	var grouping []logical.Expr
-	for _, g := range s.GroupBy {
+	groupBy := s.GroupBy
+	if s.GroupByAll {
+		keys, all, err := b.groupByAllKeys(s, input, named)
+		if err != nil {
+			return nil, err
+		}
+		if all {
+			grouping, groupBy = keys, nil
+		}
+	}
+	for _, g := range groupBy {
 		g, err := b.substitute(g)
 		if err != nil {
 			return nil, err

@@ -122,8 +122,12 @@ type Select struct {
 	// GroupingSets, when not nil, are the grouping sets (indices into GroupBy) of GROUP BY with
 	// ROLLUP, CUBE or GROUPING SETS; plain GROUP BY leaves it nil.
 	GroupingSets [][]int
-	Having       logical.Expr
-	Windows      map[string]*WindowSpec
+	// GroupByAll is GROUP BY ALL: GroupBy holds a reference to a column named all, which wins
+	// when the input has one (as in Spark); otherwise the binder groups by the select items
+	// without aggregates.
+	GroupByAll bool
+	Having     logical.Expr
+	Windows    map[string]*WindowSpec
 }
 
 // SetOp is UNION / INTERSECT / EXCEPT of two queries.
@@ -151,8 +155,10 @@ type QueryBlock struct {
 	With    []CTE
 	Body    Query
 	OrderBy []*logical.SortOrder
-	Limit   logical.Expr
-	Offset  logical.Expr
+	// OrderByAll is ORDER BY ALL: OrderBy holds one key, a column named all (see sortByAll).
+	OrderByAll bool
+	Limit      logical.Expr
+	Offset     logical.Expr
 }
 
 func (*Select) query()     {}

@@ -82,10 +82,22 @@ func (b *Binder) queryBlock(q *QueryBlock) (logical.Plan, error) {
 	}
 	var plan logical.Plan
 	var err error
-	if sel, ok := q.Body.(*Select); ok && len(q.OrderBy) > 0 {
+	sorted := false
+	if q.OrderByAll {
+		// ORDER BY ALL sorts by every output column, unless one of them is named all.
+		if plan, err = b.Query(q.Body); err != nil {
+			return nil, err
+		}
+		if plan, sorted, err = b.sortByAll(plan, q.OrderBy[0]); err != nil {
+			return nil, err
+		}
+	}
+	switch sel, ok := q.Body.(*Select); {
+	case sorted:
+	case ok && len(q.OrderBy) > 0:
 		// ORDER BY may name columns the select list drops (Spark's missing-attribute rule).
 		plan, err = b.selectQuery(sel, q.OrderBy)
-	} else {
+	default:
 		plan, err = b.Query(q.Body)
 		if err == nil && len(q.OrderBy) > 0 {
 			plan, err = b.sort(plan, q.OrderBy, nil)

@@ -13,8 +13,11 @@ import (
 // and GROUPING SETS(...) in any mix (the grouping sets are the cross product of the items'
 // sets, a plain expression being in every set), or a plain list followed by WITH ROLLUP|CUBE.
 func (p *parser) groupBy(s *Select) error {
-	if p.acceptKeyword("ALL") {
-		return p.unsupportedf("GROUP BY ALL")
+	if p.atKeyword("ALL") && endsClause(p.peekAt(1)) {
+		p.next()
+		s.GroupBy = []logical.Expr{&logical.UnresolvedAttribute{NameParts: []string{"all"}}}
+		s.GroupByAll = true
+		return nil
 	}
 	sets := [][]int{{}}
 	hasSets := false

@@ -675,6 +675,7 @@ func (p *parser) queryOrganization(block *QueryBlock) error {
 	if p.atKeyword("ORDER", "SORT") && p.isKeyword(p.peekAt(1), "BY") {
 		p.next()
 		p.next()
+		block.OrderByAll = p.atKeyword("ALL") && endsClause(p.peekAt(1))
 		order, err := p.sortItems()
 		if err != nil {
 			return err

@@ -1,0 +1,98 @@
+"""Checks the expected rows of .slt files against PySpark (a developer tool, not a pytest module).
+
+The .slt files of Spark-only constructs (UNPIVOT, GROUP BY ALL, inline, stack, array_sort with a
+comparator, ...) cannot be checked against DuckDB; their expected rows are PySpark's answers.
+Run with the PySpark installation (4.3 in /work/pyspark-venv):
+
+    /work/pyspark-venv/bin/python python/tests/slt_pyspark_check.py testdata/sql/unpivot.slt ...
+
+It prints every record whose answer differs from PySpark's and, for `statement error` records,
+PySpark's error so the expected text can be compared by eye. Exit status 1 when a query differs.
+"""
+import datetime
+import decimal
+import math
+import pathlib
+import sys
+
+
+
+def parse(path):
+    """Reads the records of an .slt file (the format of flightserver/sql_slt_test.go)."""
+    records, cur, in_result = [], None, False
+    for line in path.read_text().splitlines() + [""]:
+        if cur is None:
+            if not line.strip() or line.startswith("#"):
+                continue
+            cur = {"kind": line.split()[0], "header": line.split(), "sql": [], "expected": []}
+            continue
+        if not line.strip():
+            records.append(cur)
+            cur, in_result = None, False
+        elif line == "----":
+            in_result = True
+        elif in_result:
+            cur["expected"].append(line)
+        else:
+            cur["sql"].append(line)
+    return records
+
+
+def fmt(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            return str(v)
+        return "%.6g" % v
+    if isinstance(v, decimal.Decimal):
+        text = format(v, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(v, datetime.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, datetime.date):
+        return v.isoformat()
+    if v == "":
+        return "(empty)"
+    return str(v)
+
+
+def main(paths):
+    from pyspark.sql import SparkSession
+
+    spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false").config("spark.sql.shuffle.partitions", "1")
+             .getOrCreate())
+    spark.sparkContext.setLogLevel("OFF")
+    failed = False
+    for name in paths:
+        path = pathlib.Path(name)
+        for rec in parse(path):
+            sql = "\n".join(rec["sql"])
+            try:
+                df = spark.sql(sql)
+                rows = [" ".join(fmt(v) for v in row) for row in df.collect()] if rec["kind"] == "query" else []
+                error = None
+            except Exception as e:  # noqa: BLE001 - any failure is reported
+                rows, error = [], str(e).splitlines()[0][:300]
+            header = rec["header"]
+            if rec["kind"] == "statement" and header[1] == "error":
+                print(f"{path.name}: expected error {' '.join(header[2:])!r}; PySpark says: {error or 'no error'}\n  {sql}")
+                continue
+            if error:
+                failed = True
+                print(f"{path.name}: PySpark fails on\n  {sql}\n  {error}")
+                continue
+            if "rowsort" in header:
+                rows.sort()
+            if rec["kind"] == "query" and rows != rec["expected"]:
+                failed = True
+                print(f"{path.name}: PySpark disagrees on\n  {sql}\n  want {rec['expected']}\n  PySpark {rows}")
+    spark.stop()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
