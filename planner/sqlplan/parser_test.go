@@ -32,6 +32,7 @@ func TestParseStatementsAndErrors(t *testing.T) {
 		"SELECT a, b FROM t GROUP BY a, ROLLUP(b, (c, d)), CUBE(e), GROUPING SETS ((a, b), a, (), ROLLUP(f))",
 		"SELECT a, count(*) FROM t GROUP BY a, b WITH CUBE",
 		"SELECT * FROM t PIVOT (sum(x) AS s, count(x) FOR c IN ('a' AS a1, 'b')) p",
+		"SELECT a, sum(b) FROM t GROUP BY ALL ORDER BY ALL DESC NULLS FIRST",
 		"INSERT INTO t (b, a) VALUES (1, 2)",
 		"SET spark.sql.ansi.enabled = false",
 		"SELECT :name, ?, substring(s FROM 1 FOR 2), extract(YEAR FROM d), trim(LEADING 'x' FROM s) FROM t;",
@@ -48,7 +49,7 @@ func TestParseStatementsAndErrors(t *testing.T) {
 	require.True(t, errors.Is(err, errkind.ErrInvalid))
 
 	for construct, text := range map[string]string{
-		"GROUP BY ALL":             "SELECT a FROM t GROUP BY ALL",
+		"QUALIFY":                  "SELECT a FROM t QUALIFY a > 1",
 		"quantified comparisons":   "SELECT a FROM t WHERE a > ALL (SELECT b FROM s)",
 		"persistent views":         "CREATE VIEW v AS SELECT 1",
 		"UPDATE statements":        "UPDATE t SET a = 1",
