@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/stretchr/testify/require"
 
 	"github.com/quiverdata/quiver/planner/logical"
@@ -42,4 +43,64 @@ func TestColumnPruningKeepsTheRootJoinOutput(t *testing.T) {
 	out := optimize(t, join)
 	require.False(t, strings.Contains(logical.Format(out), "Project"), logical.Format(out))
 	require.Len(t, out.Output(), 3)
+}
+
+func countOf(ids *logical.IDGenerator, name string, distinct bool, args ...logical.Expr) *logical.Alias {
+	call := &logical.AggregateCall{Function: "count", Args: args, Distinct: distinct, Type: arrow.PrimitiveTypes.Int64, Display: name}
+	return &logical.Alias{Child: call, Alias: name, AttrID: ids.Next()}
+}
+
+// customersAndOrders is TPC-H Q13's inner query: customers left-joined to their orders, grouped
+// by customer.
+func customersAndOrders(ids *logical.IDGenerator, joinType logical.JoinType, aggregate func(orderKey logical.Expr) *logical.Alias) (*logical.Aggregate, *logical.Scan) {
+	customers := scan(ids, "customer", "c_custkey")
+	orders := scan(ids, "orders", "o_orderkey", "o_custkey")
+	join := &logical.Join{Left: customers, Right: orders, Type: joinType, Condition: eq(customers.Attributes[0], orders.Attributes[1])}
+	return &logical.Aggregate{Input: join, Grouping: []logical.Expr{customers.Attributes[0]},
+		Aggregates: []logical.Named{customers.Attributes[0], aggregate(orders.Attributes[0])}}, orders
+}
+
+func TestEagerCountAggregationCountsOrdersPerCustomerBeforeTheJoin(t *testing.T) {
+	ids := &logical.IDGenerator{}
+	agg, orders := customersAndOrders(ids, logical.LeftOuterJoin, func(k logical.Expr) *logical.Alias {
+		return countOf(ids, "count(o_orderkey)", false, k)
+	})
+	out := optimize(t, agg)
+	text := logical.Format(out)
+	top := out.(*logical.Aggregate)
+	require.Equal(t, "coalesce(sum(partial_count(o_orderkey)), 0)", top.Aggregates[1].(*logical.Alias).Child.String(), text)
+	require.False(t, top.Aggregates[1].Nullable(), "count stays non-nullable")
+	join := top.Input.(*logical.Join)
+	require.Equal(t, logical.LeftOuterJoin, join.Type)
+	pre, ok := join.Right.(*logical.Aggregate)
+	require.True(t, ok, text)
+	require.Equal(t, orders.Attributes[1].AttrID, pre.Grouping[0].(*logical.ColumnRef).AttrID, text)
+	require.Equal(t, "count(o_orderkey)", pre.Aggregates[1].(*logical.Alias).Child.String(), text)
+}
+
+// The rewrite is only valid for counts of outer-joined columns: count(*) counts padded rows, a
+// distinct count does not add up over keys, and an inner join is left to the join order.
+func TestEagerCountAggregationLeavesOtherAggregatesAlone(t *testing.T) {
+	for name, build := range map[string]func(ids *logical.IDGenerator) *logical.Aggregate{
+		"count(1)": func(ids *logical.IDGenerator) *logical.Aggregate {
+			agg, _ := customersAndOrders(ids, logical.LeftOuterJoin, func(logical.Expr) *logical.Alias { return countOf(ids, "count(1)", false, lit(1)) })
+			return agg
+		},
+		"count(DISTINCT)": func(ids *logical.IDGenerator) *logical.Aggregate {
+			agg, _ := customersAndOrders(ids, logical.LeftOuterJoin, func(k logical.Expr) *logical.Alias { return countOf(ids, "count(DISTINCT o_orderkey)", true, k) })
+			return agg
+		},
+		"inner join": func(ids *logical.IDGenerator) *logical.Aggregate {
+			agg, _ := customersAndOrders(ids, logical.InnerJoin, func(k logical.Expr) *logical.Alias { return countOf(ids, "count(o_orderkey)", false, k) })
+			return agg
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out := optimize(t, build(&logical.IDGenerator{}))
+			_, changed, err := eagerCountAggregation{}.Apply(out)
+			require.NoError(t, err)
+			require.False(t, changed)
+			require.NotContains(t, logical.Format(out), "partial_", logical.Format(out))
+		})
+	}
 }
