@@ -153,7 +153,7 @@ func newDirectReader(fr *pqarrow.FileReader, fields []int, rowGroups []int, mem 
 		if !ok {
 			return nil
 		}
-		c := &directColumn{field: *field.Field, kind: kind, index: field.ColIndex, nullable: column.MaxDefinitionLevel() > 0, info: field.LevelInfo, matchRowGroup: -1}
+		c := &directColumn{field: *field.Field, kind: kind, index: field.ColIndex, nullable: column.MaxDefinitionLevel() > 0, info: field.LevelInfo}
 		if kind == directByteArray && allDictionaryPages(md, field.ColIndex, rowGroups) {
 			c.records = file.NewRecordReader(column, field.LevelInfo, &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: field.Field.Type}, mem, nil)
 		}
@@ -772,6 +772,11 @@ type directPredicate struct {
 	literals [][]byte
 	// kept and seen count the rows this conjunct kept, to run the most selective first.
 	kept, seen int64
+	// dictionaryMatch says, per value of the column's dictionary, whether it matches; it holds
+	// for the dictionary of size matchDictionarySize of row group matchRowGroup.
+	dictionaryMatch     []bool
+	matchRowGroup       int
+	matchDictionarySize int
 }
 
 type integerRange struct{ lo, hi int64 }
@@ -823,7 +828,7 @@ func compileDirectPredicate(p *Predicate, columnOf func(int) *directColumn) *dir
 	if op == "in" {
 		op = "eq"
 	}
-	out := &directPredicate{column: column}
+	out := &directPredicate{column: column, matchRowGroup: -1}
 	for _, v := range p.Values {
 		if v == nil || !v.IsValid() {
 			if p.Op == "in" {
@@ -1024,14 +1029,14 @@ func (p *directPredicate) selectStrings(out []int32, n int, selection []int32, a
 	if c.chunk != nil {
 		// Dictionary strings: compare each dictionary value once, then look rows up.
 		size := len(c.dictionaryOffsets) - 1
-		if c.matchRowGroup != c.rowGroupSerial || c.matchDictionarySize != size || len(p.column.dictionaryMatch) != size {
-			c.dictionaryMatch = grow(c.dictionaryMatch, size)
+		if p.matchRowGroup != c.rowGroupSerial || p.matchDictionarySize != size || len(p.dictionaryMatch) != size {
+			p.dictionaryMatch = grow(p.dictionaryMatch, size)
 			for k := range size {
-				c.dictionaryMatch[k] = p.matches(c.dictionaryBytes[c.dictionaryOffsets[k]:c.dictionaryOffsets[k+1]])
+				p.dictionaryMatch[k] = p.matches(c.dictionaryBytes[c.dictionaryOffsets[k]:c.dictionaryOffsets[k+1]])
 			}
-			c.matchRowGroup, c.matchDictionarySize = c.rowGroupSerial, size
+			p.matchRowGroup, p.matchDictionarySize = c.rowGroupSerial, size
 		}
-		dictionaryMatch, indices := c.dictionaryMatch, c.indices
+		dictionaryMatch, indices := p.dictionaryMatch, c.indices
 		match = func(row int) bool {
 			return c.valid != nil && !c.valid[row] || dictionaryMatch[indices[row]]
 		}

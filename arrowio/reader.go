@@ -121,7 +121,8 @@ func (r *SplitReader) Next() (arrow.RecordBatch, error) {
 			b.Release()
 			continue
 		}
-		if r.rows == nil || (len(r.pending) == 0 && b.NumRows() >= int64(r.batchSize)/4) {
+		// A prefiltering reader joins its own batches (all but a split's last hold half a batch).
+		if r.rows == nil || len(r.pending) == 0 && (b.NumRows() >= int64(r.batchSize)/4 || isPrefiltered(r.current)) {
 			return b, nil
 		}
 		r.pending = append(r.pending, b)

@@ -1,0 +1,36 @@
+"""Writes direct_pyarrow.parquet (comment plain encoded, every other column dictionary encoded), the pyarrow-written file of arrowio's direct reader tests.
+
+Run from the repository root: .venv/bin/python arrowio/testdata/make_direct_pyarrow.py
+Values follow formulas the Go test repeats (parquet_direct_test.go, pyarrowRow).
+"""
+import datetime
+import decimal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ROWS = 3000
+rows = range(ROWS)
+
+
+def null_every(n, values):
+    return [None if i % n == n - 1 else v for i, v in zip(rows, values)]
+
+
+table = pa.table({
+    "i32": pa.array(null_every(7, [i * 37 - 50000 for i in rows]), pa.int32()),
+    "i64": pa.array([i * 1_000_000_007 - 7 for i in rows], pa.int64()),
+    "f32": pa.array(null_every(5, [i * 0.25 - 10 for i in rows]), pa.float32()),
+    "f64": pa.array([i * 0.5 - 100 for i in rows], pa.float64()),
+    "day": pa.array(null_every(11, [datetime.date(1990, 1, 1) + datetime.timedelta(days=i % 4000) for i in rows]), pa.date32()),
+    "dec_small": pa.array(null_every(3, [decimal.Decimal(i % 2001 - 1000) / 100 for i in rows]), pa.decimal128(9, 2)),
+    "dec_big": pa.array([decimal.Decimal((i * 7919) % 100003 - 50000) / 10000 for i in rows], pa.decimal128(18, 4)),
+    "flag": pa.array(null_every(13, ["ARN"[i % 3] for i in rows]), pa.string()),
+    "mode": pa.array([["AIR", "REG AIR", "TRUCK", "", "héllo"][i % 5] for i in rows], pa.string()),
+    "comment": pa.array(null_every(4, [f"comment {i} is unique" for i in rows]), pa.string()),
+    "payload": pa.array([bytes([i % 7, 0, i % 11]) for i in rows], pa.binary()),
+})
+pq.write_table(table, "arrowio/testdata/direct_pyarrow.parquet", row_group_size=1000,
+               data_page_size=512, dictionary_pagesize_limit=2048, compression="snappy",
+               store_decimal_as_integer=True, write_page_index=False,
+               use_dictionary=[name for name in table.column_names if name != "comment"])
