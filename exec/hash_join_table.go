@@ -32,6 +32,14 @@ type joinTable struct {
 	dense          bool
 	minKey, maxKey int64
 	slots          []intSlot
+	// ranked is set for keys too spread for dense but within rankedFactor: a bitmap over the
+	// key range (keyBits, bit key-minKey set for each present key) and, per bitmap word, the
+	// count of keys below it (keyRanks) number the distinct keys in order, and head is indexed
+	// by that number. A probe that finds nothing reads one bitmap word; probe keys in ascending
+	// order (TPC-H's l_orderkey) read the bitmap front to back instead of jumping around slots.
+	ranked   bool
+	keyBits  []uint64
+	keyRanks []uint32
 	// shift turns an integer key into its slot: (key * fibonacciMultiplier) >> shift.
 	shift uint
 }
@@ -134,6 +142,10 @@ type intSlot struct {
 // denseFactor bounds the key range indexed directly: up to 4 head entries per build row.
 const denseFactor = 4
 
+// rankedFactor bounds the key range of the ranked layout: up to rankedFactor/64 bitmap words (12
+// bytes each with their rank) per build row, no more than the open-addressing slots would take.
+const rankedFactor = 256
+
 // buildIntKeys indexes one integer key column.
 func (t *joinTable) buildIntKeys(keys []arrow.Array, values []int64, n int) *joinTable {
 	t.intKeyed = true
@@ -177,6 +189,10 @@ func (t *joinTable) buildIntKeys(keys []arrow.Array, values []int64, n int) *joi
 		}
 		return t
 	}
+	if span := uint64(t.maxKey - t.minKey); span < uint64(rankedFactor*n) && t.maxKey-t.minKey >= 0 {
+		t.buildRanked(values, valid, span)
+		return t
+	}
 	size := 1 << bits.Len(uint(max(2*n, 16)-1))
 	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
 	t.slots = make([]intSlot, size)
@@ -205,14 +221,84 @@ func (t *joinTable) buildIntKeys(keys []arrow.Array, values []int64, n int) *joi
 	return t
 }
 
-// firstIntRow is the first build row whose key is k, or -1.
-func (t *joinTable) firstIntRow(k int64) int32 {
-	if t.dense {
-		if k < t.minKey || k > t.maxKey {
-			return -1
+// buildRanked indexes keys whose range (span = maxKey-minKey) is below rankedFactor per row.
+func (t *joinTable) buildRanked(values []int64, valid []bool, span uint64) {
+	t.ranked = true
+	minKey, next := t.minKey, t.next
+	keyBits := make([]uint64, span/64+1)
+	for i, k := range values {
+		if valid != nil && !valid[i] {
+			continue
 		}
-		return t.head[k-t.minKey]
+		d := uint64(k - minKey)
+		keyBits[d>>6] |= 1 << (d & 63)
 	}
+	keyRanks := make([]uint32, len(keyBits))
+	distinct := uint32(0)
+	for w, word := range keyBits {
+		keyRanks[w] = distinct
+		distinct += uint32(bits.OnesCount64(word))
+	}
+	head := make([]int32, distinct)
+	for i := range head {
+		head[i] = -1
+	}
+	// Insert backwards so each chain lists rows in ascending order.
+	for i := len(values) - 1; i >= 0; i-- {
+		if valid != nil && !valid[i] {
+			continue
+		}
+		d := uint64(values[i] - minKey)
+		w, bit := d>>6, uint64(1)<<(d&63)
+		r := keyRanks[w] + uint32(bits.OnesCount64(keyBits[w]&(bit-1)))
+		next[i] = head[r]
+		head[r] = int32(i)
+	}
+	t.keyBits, t.keyRanks, t.head = keyBits, keyRanks, head
+}
+
+// firstIntRows looks up every probe key in one loop per layout, with no dependency between
+// rows so the memory reads overlap; rows not valid (null keys) get -1.
+func (t *joinTable) firstIntRows(keys []int64, valid []bool) []int32 {
+	out := make([]int32, len(keys))
+	minKey, maxKey := t.minKey, t.maxKey
+	switch {
+	case t.dense:
+		head := t.head
+		for i, k := range keys {
+			out[i] = -1
+			if k >= minKey && k <= maxKey {
+				out[i] = head[k-minKey]
+			}
+		}
+	case t.ranked:
+		head, keyBits, keyRanks := t.head, t.keyBits, t.keyRanks
+		for i, k := range keys {
+			out[i] = -1
+			if k < minKey || k > maxKey {
+				continue
+			}
+			d := uint64(k - minKey)
+			w, bit := d>>6, uint64(1)<<(d&63)
+			if word := keyBits[w]; word&bit != 0 {
+				out[i] = head[keyRanks[w]+uint32(bits.OnesCount64(word&(bit-1)))]
+			}
+		}
+	default:
+		for i, k := range keys {
+			out[i] = t.slotFirstRow(k)
+		}
+	}
+	for i, ok := range valid {
+		if !ok {
+			out[i] = -1
+		}
+	}
+	return out
+}
+
+// slotFirstRow is the first build row whose key is k in the open-addressing layout, or -1.
+func (t *joinTable) slotFirstRow(k int64) int32 {
 	slots, mask := t.slots, uint64(len(t.slots)-1)
 	h := (uint64(k) * fibonacciMultiplier) >> t.shift
 	for {
@@ -229,7 +315,8 @@ func (t *joinTable) firstIntRow(k int64) int32 {
 
 // bytes is the table's memory besides the build batch.
 func (t *joinTable) bytes() int64 {
-	return int64(len(t.hashes)*8 + len(t.head)*4 + len(t.next)*4 + len(t.keyBuf) + len(t.keyOffs)*4 + len(t.slots)*16)
+	return int64(len(t.hashes)*8 + len(t.head)*4 + len(t.next)*4 + len(t.keyBuf) + len(t.keyOffs)*4 + len(t.slots)*16 +
+		len(t.keyBits)*8 + len(t.keyRanks)*4)
 }
 
 // keyValidity marks rows whose non-null-safe keys are all non-null; nil when every row is.
@@ -262,7 +349,7 @@ type joinCursor struct {
 	valid     []bool
 	keyBuf    []byte
 	keyOffs   []int32
-	intKeys   []int64
+	firstRows []int32 // integer keys: each probe row's first build row, -1 for none
 	firstOnly bool
 	row       int   // current probe row
 	chain     int32 // next build row to look at for row; -2 before the row starts
@@ -275,7 +362,7 @@ func (t *joinTable) probe(tc *TaskContext, keys []arrow.Array, n int, firstOnly 
 	}
 	c.valid = keyValidity(keys, t.nullSafe, n)
 	if t.intKeyed {
-		c.intKeys = intKeyValues(keys[0], false)
+		c.firstRows = t.firstIntRows(intKeyValues(keys[0], false), c.valid)
 		return c
 	}
 	c.hashes = make([]uint64, n)
@@ -350,11 +437,7 @@ func (c *joinCursor) nextIntKeys(limit int) (probeIdx, buildIdx []int32) {
 	probeIdx, buildIdx = make([]int32, 0, capacity), make([]int32, 0, capacity)
 	for c.row < c.n && len(probeIdx) < limit {
 		if c.chain == -2 {
-			if c.valid != nil && !c.valid[c.row] {
-				c.row++
-				continue
-			}
-			c.chain = t.firstIntRow(c.intKeys[c.row])
+			c.chain = c.firstRows[c.row]
 		}
 		for c.chain >= 0 && len(probeIdx) < limit {
 			probeIdx = append(probeIdx, int32(c.row))

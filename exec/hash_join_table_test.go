@@ -81,6 +81,7 @@ func TestIntKeyJoinTable(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	cases := map[string]func() int64{
 		"dense":    func() int64 { return rng.Int64N(300) - 50 },
+		"ranked":   func() int64 { return rng.Int64N(400*100) - 20_000 },
 		"sparse":   func() int64 { return rng.Int64N(1 << 40) },
 		"multiple": func() int64 { return rng.Int64N(64) << 20 }, // equal low bits: slot collisions
 		"extremes": func() int64 { return []int64{-1 << 63, 1<<63 - 1, 0, 5}[rng.IntN(4)] },
@@ -113,8 +114,11 @@ func TestIntKeyJoinTable(t *testing.T) {
 			if !fast.intKeyed || general.intKeyed {
 				t.Fatalf("layouts: fast.intKeyed=%v general.intKeyed=%v", fast.intKeyed, general.intKeyed)
 			}
+			if name == "ranked" && !fast.ranked || name == "sparse" && (fast.ranked || fast.dense) {
+				t.Fatalf("%s keys: ranked=%v dense=%v", name, fast.ranked, fast.dense)
+			}
 			for _, probeArray := range []arrow.Array{joinKeysInt64(mem, probe), joinKeysInt32(mem, probe)} {
-				if probeArray.DataType().ID() == arrow.INT32 && name != "dense" {
+				if probeArray.DataType().ID() == arrow.INT32 && name != "dense" && name != "ranked" {
 					probeArray.Release()
 					continue
 				}
