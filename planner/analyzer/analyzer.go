@@ -80,6 +80,14 @@ func (a *Analyzer) ResolveNamedList(exprs []logical.Expr, input logical.Plan) ([
 	var out []logical.Named
 	inputAttrs := input.Output()
 	for _, e := range exprs {
+		// A SQL text item (selectExpr) is parsed here so its naming follows its parsed form.
+		if text, ok := e.(*logical.UnresolvedSQLExpression); ok && a.ParseSQLExpression != nil {
+			parsed, err := a.ParseSQLExpression(text.Text)
+			if err != nil {
+				return nil, err
+			}
+			e = parsed
+		}
 		if star, ok := e.(*logical.UnresolvedStar); ok {
 			expanded, err := a.expandStar(star, inputAttrs)
 			if err != nil {
@@ -92,9 +100,24 @@ func (a *Analyzer) ResolveNamedList(exprs []logical.Expr, input logical.Plan) ([
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, a.ToNamed(r))
+		out = append(out, a.namedSelectItem(e, r))
 	}
 	return out, nil
+}
+
+// namedSelectItem names one resolved select item. An explicit top-level cast of a named
+// expression keeps that name, as Spark's ResolveAliases does (CAST(age AS STRING) is "age",
+// (CAST(age AS INT) + 1) keeps its text); other expressions go through ToNamed.
+func (a *Analyzer) namedSelectItem(unresolved, resolved logical.Expr) logical.Named {
+	switch unresolved.(type) {
+	case *logical.UnresolvedCast, *logical.Cast:
+		if c, ok := resolved.(*logical.Cast); ok {
+			if child, ok := c.Child.(logical.Named); ok {
+				return &logical.Alias{Child: c, Alias: child.Name(), AttrID: a.IDs.Next()}
+			}
+		}
+	}
+	return a.ToNamed(resolved)
 }
 
 // ToNamed gives an expression an output name, as Spark names unaliased columns.
@@ -221,7 +244,7 @@ func (a *Analyzer) lookupColumn(parts []string, planID *int64, attrs []*logical.
 			if ref, rest, ok := a.matchIn(parts, p.Output()); ok {
 				for _, at := range attrs {
 					if at.AttrID == ref.AttrID {
-						return a.extractPath(at, rest)
+						return a.extractPath(asWritten(at, parts[len(parts)-len(rest)-1], rest), rest)
 					}
 				}
 				return nil, errkind.Invalid("column '%s' belongs to a DataFrame that is not an input of this operation; select it from a DataFrame in the current plan. Available: %s", full, availableNames(attrs))
@@ -256,17 +279,33 @@ func (a *Analyzer) lookupColumn(parts []string, planID *int64, attrs []*logical.
 		}
 		rest = nil
 	}
+	written := parts[len(parts)-len(rest)-1]
+	if len(rest) == 0 && len(candidates) > 0 && !strings.EqualFold(candidates[0].ColumnName, written) {
+		written = full
+	}
 	switch {
 	case len(candidates) == 1:
-		return a.extractPath(candidates[0], rest)
+		return a.extractPath(asWritten(candidates[0], written, rest), rest)
 	case len(candidates) > 1:
 		if allSameID(candidates) {
-			return a.extractPath(candidates[0], rest)
+			return a.extractPath(asWritten(candidates[0], written, rest), rest)
 		}
 		return nil, errkind.Invalid("[AMBIGUOUS_REFERENCE] column '%s' is ambiguous: it could be any of %s. Qualify it with a DataFrame alias (df.alias(\"l\") then \"l.%s\") or take it from its DataFrame (df[\"%s\"])",
 			full, describeCandidates(candidates), parts[len(parts)-1], parts[len(parts)-1])
 	}
 	return nil, errkind.Invalid("%s", notFoundMessage(full, attrs))
+}
+
+// asWritten returns the column as the query spelled it: a case-insensitive match keeps the
+// user's spelling as its name (Spark names select("NAME") over a column "name" "NAME"). The
+// attribute id is unchanged, so it is the same column.
+func asWritten(at *logical.ColumnRef, written string, path []string) *logical.ColumnRef {
+	if len(path) > 0 || at.ColumnName == written {
+		return at
+	}
+	cp := *at
+	cp.ColumnName = written
+	return &cp
 }
 
 func (a *Analyzer) matchIn(parts []string, attrs []*logical.ColumnRef) (*logical.ColumnRef, []string, bool) {

@@ -200,7 +200,7 @@ func (c *Cast) WithChildren(children []Expr) Expr {
 	return &cp
 }
 func (c *Cast) String() string {
-	return fmt.Sprintf("CAST(%s AS %s)", c.Child.String(), SparkTypeName(c.To))
+	return fmt.Sprintf("CAST(%s AS %s)", c.Child.String(), SparkSQLTypeName(c.To))
 }
 
 // JoinExprs renders expressions separated by sep.

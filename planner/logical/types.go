@@ -7,6 +7,30 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
+// SparkSQLTypeName renders a type as Spark's DataType.sql does, the form Spark prints inside
+// expressions such as CAST(x AS BIGINT): upper-case names, struct fields as "name: TYPE".
+func SparkSQLTypeName(t arrow.DataType) string {
+	switch tt := t.(type) {
+	case *arrow.ListType:
+		return "ARRAY<" + SparkSQLTypeName(tt.Elem()) + ">"
+	case *arrow.LargeListType:
+		return "ARRAY<" + SparkSQLTypeName(tt.Elem()) + ">"
+	case *arrow.FixedSizeListType:
+		return "ARRAY<" + SparkSQLTypeName(tt.Elem()) + ">"
+	case *arrow.MapType:
+		return "MAP<" + SparkSQLTypeName(tt.KeyType()) + ", " + SparkSQLTypeName(tt.ItemType()) + ">"
+	case *arrow.StructType:
+		parts := make([]string, tt.NumFields())
+		for i, f := range tt.Fields() {
+			parts[i] = f.Name + ": " + SparkSQLTypeName(f.Type)
+		}
+		return "STRUCT<" + strings.Join(parts, ", ") + ">"
+	case *arrow.DictionaryType:
+		return SparkSQLTypeName(tt.ValueType)
+	}
+	return strings.ToUpper(SparkTypeName(t))
+}
+
 // SparkTypeName renders an Arrow type with Spark's SQL names, for column names and messages
 // ("bigint", "decimal(10,2)", "array<string>"). Types Spark lacks keep Arrow's name.
 func SparkTypeName(t arrow.DataType) string {
