@@ -708,6 +708,11 @@ func likeKernel(caseInsensitive bool) Kernel {
 				}
 			}
 		}
+		if !caseInsensitive {
+			if out, ok, err := likeLiteralPattern(ec, args, escape); ok || err != nil {
+				return out, err
+			}
+		}
 		cache := &patternCache{compile: func(p string) (*regexp.Regexp, error) {
 			text, err := likeToRegex(p, escape, caseInsensitive)
 			if err != nil {
