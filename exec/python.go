@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/quiverdata/quiver/arrowio"
 	"github.com/quiverdata/quiver/errkind"
 	"github.com/quiverdata/quiver/planner/logical"
 	"github.com/quiverdata/quiver/planner/physical"
@@ -34,8 +36,13 @@ type PythonSettings struct {
 	Pool *udf.Pool
 	// Timeout bounds one call of a UDF on one batch or group (quiver.udf.timeout); 0: none.
 	Timeout time.Duration
-	// Config is passed to workers (session time zone, batch size, ...).
+	// Config is passed to workers (session time zone, batch size, ...); keys an operator's
+	// header sets itself win.
 	Config map[string]string
+	// BatchSizeSet says the session set spark.sql.execution.arrow.maxRecordsPerBatch: scalar
+	// pandas UDFs then see batches of exactly that many rows (the last of a message fewer), else
+	// Quiver's larger default (pythonDefaultRowsPerCall).
+	BatchSizeSet bool
 }
 
 func pythonSettings(tc *TaskContext) (*PythonSettings, error) {
@@ -117,7 +124,9 @@ func startPythonStream(ctx context.Context, tc *TaskContext, header *pb.WorkerTa
 		header.Config = map[string]string{}
 	}
 	for k, v := range settings.Config {
-		header.Config[k] = v
+		if _, ok := header.Config[k]; !ok {
+			header.Config[k] = v
+		}
 	}
 	taskCtx, cancel := context.WithCancel(ctx)
 	task, err := w.StartTask(taskCtx, header, udf.TaskOptions{Timeout: settings.Timeout, Allocator: tc.Allocator, Describe: describeFunctions(functions)})
@@ -331,10 +340,31 @@ func (p *pythonEval) Open(ctx context.Context) error { return p.input.Open(ctx) 
 // message per 10,000 rows spent a third of the server's time waking goroutines up.
 const pythonBatchesPerMessage = 8
 
-func (p *pythonEval) header() *pb.WorkerTask {
+// pythonDefaultRowsPerCall is how many rows a scalar pandas (or Arrow row) UDF sees per call
+// when the session leaves spark.sql.execution.arrow.maxRecordsPerBatch unset. Spark's 10,000
+// bounds the JVM's memory per batch; here each call costs ~60 us of pandas overhead (Series
+// construction, operator dispatch), which at 10,000 rows was half the worker's time on plus-one
+// (decision 0026). One call per message of this many rows keeps a message of doubles at 1 MiB.
+var pythonDefaultRowsPerCall = envInt("QUIVER_UDF_ROWS", 1<<17)
+
+// rowsPerCall is the most rows a scalar UDF sees per call, and rowsPerMessage the most rows sent
+// to the worker in one Arrow message.
+func (p *pythonEval) batchSizes() (rowsPerCall, rowsPerMessage int) {
+	settings, err := pythonSettings(p.tc)
+	if err == nil && !settings.BatchSizeSet && !p.pickled && p.tc.BatchSize == DefaultBatchSize {
+		return pythonDefaultRowsPerCall, pythonDefaultRowsPerCall
+	}
+	rowsPerCall = p.tc.BatchSize
+	if p.pickled || rowsPerCall <= 0 {
+		return rowsPerCall, rowsPerCall
+	}
+	return rowsPerCall, rowsPerCall * pythonBatchesPerMessage
+}
+
+func (p *pythonEval) header(rowsPerCall int) *pb.WorkerTask {
 	et := p.node.Calls[0].Function.EvalType
 	h := &pb.WorkerTask{EvalType: pb.PythonEvalType(et), Config: map[string]string{
-		"spark.sql.execution.arrow.maxRecordsPerBatch": strconv.Itoa(p.tc.BatchSize)}}
+		"spark.sql.execution.arrow.maxRecordsPerBatch": strconv.Itoa(rowsPerCall)}}
 	var fields []arrow.Field
 	for i, c := range p.node.Calls {
 		chain := pythonChain(c)
@@ -386,6 +416,7 @@ func (p *pythonEval) argumentBatch(ctx context.Context, b arrow.RecordBatch) (ar
 }
 
 func (p *pythonEval) start(ctx context.Context) error {
+	rowsPerCall, rowsPerMessage := p.batchSizes()
 	feedNext := func(ctx context.Context) (arrow.RecordBatch, error) { return p.input.Next(ctx) }
 	var feed func(ctx context.Context, task *udf.Task) error
 	enqueue := func(b arrow.RecordBatch) {
@@ -404,7 +435,7 @@ func (p *pythonEval) start(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				err = sendSliced(b, p.tc.BatchSize, func(piece arrow.RecordBatch) error {
+				err = sendSliced(b, rowsPerMessage, func(piece arrow.RecordBatch) error {
 					args, err := p.argumentBatch(ctx, piece)
 					if err != nil {
 						return err
@@ -427,25 +458,82 @@ func (p *pythonEval) start(ctx context.Context) error {
 		// The worker cuts each message into the batches the functions are called with
 		// (maxRecordsPerBatch rows); sending several per message pays the transport's per-message
 		// costs (IPC framing, system calls, goroutine wake-ups on both ends) once for all of them.
-		wireRows := p.tc.BatchSize
-		if wireRows > 0 {
-			wireRows *= pythonBatchesPerMessage
-		}
-		feed = feedBatches(feedNext, wireRows, p.argSchema, func(piece arrow.RecordBatch) (arrow.RecordBatch, error) {
-			args, err := p.argumentBatch(ctx, piece)
-			if err != nil {
-				return nil, err
-			}
-			enqueue(piece)
-			return args, nil
-		})
+		feed = p.feedMessages(feedNext, rowsPerMessage, enqueue)
 	}
-	s, err := startPythonStream(ctx, p.tc, p.header(), p.functions(), p.nested, feed)
+	s, err := startPythonStream(ctx, p.tc, p.header(rowsPerCall), p.functions(), p.nested, feed)
 	if err != nil {
 		return err
 	}
 	p.stream = s
 	return nil
+}
+
+// feedMessages sends the arguments of the input's rows in messages of rowsPerMessage rows:
+// input batches are cut, and small ones joined (a scan or a filter may yield batches of a few
+// thousand rows, and each message costs a call of the UDF when the session leaves the batch size
+// to Quiver). Each input piece is queued as it is evaluated, so output rows pair with input rows
+// whatever the message boundaries.
+func (p *pythonEval) feedMessages(next func(ctx context.Context) (arrow.RecordBatch, error), rowsPerMessage int,
+	enqueue func(arrow.RecordBatch)) func(ctx context.Context, task *udf.Task) error {
+	return func(ctx context.Context, task *udf.Task) error {
+		var pending []arrow.RecordBatch
+		var rows int64
+		defer func() {
+			for _, b := range pending {
+				b.Release()
+			}
+		}()
+		flush := func() error {
+			if len(pending) == 0 {
+				return nil
+			}
+			message, err := arrowio.ConcatBatches(pending, rows, p.tc.Allocator)
+			for _, b := range pending {
+				b.Release()
+			}
+			pending, rows = pending[:0], 0
+			if err != nil {
+				return err
+			}
+			defer message.Release()
+			return task.WriteBatch(message)
+		}
+		for {
+			b, err := next(ctx)
+			if errors.Is(err, io.EOF) {
+				if err := flush(); err != nil {
+					return err
+				}
+				return task.CloseInput(p.argSchema)
+			}
+			if err != nil {
+				return err
+			}
+			err = sendSliced(b, rowsPerMessage, func(piece arrow.RecordBatch) error {
+				args, err := p.argumentBatch(ctx, piece)
+				if err != nil {
+					return err
+				}
+				enqueue(piece)
+				if rowsPerMessage > 0 && rows+args.NumRows() > int64(rowsPerMessage) {
+					if err := flush(); err != nil {
+						args.Release()
+						return err
+					}
+				}
+				pending = append(pending, args)
+				rows += args.NumRows()
+				if rowsPerMessage <= 0 || rows >= int64(rowsPerMessage) {
+					return flush()
+				}
+				return nil
+			})
+			b.Release()
+			if err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // readOutput returns the worker's next result batch (one column per call).
@@ -733,4 +821,11 @@ func exprsRunPython(exprs []logical.Expr) bool {
 		}
 	}
 	return false
+}
+
+func envInt(name string, fallback int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return fallback
 }
