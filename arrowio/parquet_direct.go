@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -43,6 +44,17 @@ const (
 	directDecimalInt64 // decimal stored as INT64, widened to 16 bytes
 	directByteArray    // string or binary
 )
+
+// width is the size of a physical value of fixed-width kinds; 0 for strings.
+func (k directKind) width() int {
+	switch k {
+	case directInt32, directFloat32, directDecimalInt32:
+		return 4
+	case directInt64, directFloat64, directDecimalInt64:
+		return 8
+	}
+	return 0
+}
 
 // directColumnKind says whether a flat column of Arrow type t stored as physical type p can be
 // read directly, and how.
@@ -99,17 +111,21 @@ type directColumn struct {
 	// is dictionary encoded): records reads them, and a chunk is held as its dictionary array
 	// (chunk) with row aligned indices, or materialized into chunkOffsets/chunkBytes when the
 	// reader hands over more than one dictionary.
-	records             file.RecordReader
-	info                file.LevelInfo
-	chunk               *array.Dictionary
-	indices             []int32
-	dictionaryOffsets   []int32
-	dictionaryBytes     []byte
-	materialized        bool
-	dictionaryMatch     []bool // per dictionary value, for the predicate
-	matchRowGroup       int    // the row group and dictionary size dictionaryMatch is for
-	matchDictionarySize int
-	rowGroupSerial      int
+	records           file.RecordReader
+	info              file.LevelInfo
+	chunk             *array.Dictionary
+	indices           []int32
+	dictionaryOffsets []int32
+	dictionaryBytes   []byte
+	materialized      bool
+	rowGroupSerial    int // counts the row groups opened, for predicates' caches
+	// pages decodes fixed-width columns whose chunk has only encodings it knows (usePages),
+	// instead of reader.
+	pages    pageDecoder
+	usePages bool
+	// dictionaryRows: the chunk's strings are indices (row aligned) into dictionaryOffsets and
+	// dictionaryBytes.
+	dictionaryRows bool
 
 	// The output batch: values (fixed width) or offsets and bytes (strings), and validity when a
 	// null was written.
@@ -130,8 +146,9 @@ type directReader struct {
 	batchSize int
 	schema    *arrow.Schema
 
-	rowGroup  *file.RowGroupReader
-	remaining int64 // rows left in the open row group
+	rowGroup       *file.RowGroupReader
+	openedRowGroup int
+	remaining      int64 // rows left in the open row group
 	// selections are scratch selection vectors handed out per chunk.
 	selections [][]int32
 	used       int
@@ -189,12 +206,26 @@ func (r *directReader) openRowGroup() (bool, error) {
 	r.closeColumns()
 	for len(r.rowGroups) > 0 {
 		rg := r.file.RowGroup(r.rowGroups[0])
+		r.openedRowGroup = r.rowGroups[0]
 		r.rowGroups = r.rowGroups[1:]
 		if rg.NumRows() == 0 {
 			continue
 		}
 		for _, c := range r.columns {
 			c.rowGroupSerial++
+			if c.kind == directByteArray {
+				// Strings whose pages are all dictionary encoded are read as indices.
+				chunk, err := rg.MetaData().ColumnChunk(c.index)
+				if err == nil && pageDecodable(chunk) && allDictionaryPages(r.file.MetaData(), c.index, []int{r.openedRowGroup}) {
+					pages, err := rg.GetColumnPageReader(c.index)
+					if err != nil {
+						return false, errkind.Invalid("reading Parquet column %s: %v", c.field.Name, err)
+					}
+					c.pages.reset(pages, 0, c.nullable)
+					c.usePages = true
+					continue
+				}
+			}
 			if c.records != nil {
 				pages, err := rg.GetColumnPageReader(c.index)
 				if err == nil {
@@ -208,6 +239,18 @@ func (r *directReader) openRowGroup() (bool, error) {
 					return false, errkind.Invalid("reading Parquet column %s: %v", c.field.Name, err)
 				}
 				continue
+			}
+			if width := c.kind.width(); width > 0 {
+				chunk, err := rg.MetaData().ColumnChunk(c.index)
+				if err == nil && pageDecodable(chunk) {
+					pages, err := rg.GetColumnPageReader(c.index)
+					if err != nil {
+						return false, errkind.Invalid("reading Parquet column %s: %v", c.field.Name, err)
+					}
+					c.pages.reset(pages, width, c.nullable)
+					c.usePages = true
+					continue
+				}
 			}
 			reader, err := rg.Column(c.index)
 			if err != nil {
@@ -332,6 +375,8 @@ func (r *directReader) selection(n int) []int32 {
 // closeColumns closes the column chunk readers of the open row group (they hold page buffers).
 func (r *directReader) closeColumns() {
 	for _, c := range r.columns {
+		c.pages.close()
+		c.usePages = false
 		if closer, ok := c.reader.(interface{ Close() error }); ok {
 			closer.Close()
 		}
@@ -430,6 +475,9 @@ func (c *directColumn) load(n int) error {
 		c.definitions = grow(c.definitions, n)
 		definitions = c.definitions
 	}
+	if c.usePages && c.kind != directByteArray {
+		return c.loadPages(n)
+	}
 	var levels int64
 	var read int
 	var err error
@@ -459,6 +507,9 @@ func (c *directColumn) load(n int) error {
 			spread(c.float64s, definitions, n, read)
 		}
 	case directByteArray:
+		if c.usePages {
+			return c.loadIndices(n)
+		}
 		if c.records != nil {
 			return c.loadDictionary(n)
 		}
@@ -529,6 +580,13 @@ func (c *directColumn) loadStrings(n int) error {
 
 // skip passes over the chunk's n rows; whole pages are not decoded.
 func (c *directColumn) skip(n int) error {
+	if c.usePages {
+		// Decoding indices costs little next to the page's decompression.
+		if c.kind == directByteArray {
+			return c.loadIndices(n)
+		}
+		return c.loadPages(n)
+	}
 	if c.records != nil {
 		return c.loadDictionary(n) // the record reader has no skip; indices are cheap
 	}
@@ -556,7 +614,7 @@ func (c *directColumn) skip(n int) error {
 // appendRows writes the selected rows of the chunk (all of them when all) to the output at row
 // at, decoding the chunk first when no predicate needed it.
 func (c *directColumn) appendRows(n int, selection []int32, all bool, at int) error {
-	if c.kind == directByteArray && !c.loaded && c.records == nil {
+	if c.kind == directByteArray && !c.loaded && c.records == nil && !c.usePages {
 		return c.appendStrings(n, selection, all, at)
 	}
 	if err := c.load(n); err != nil {
@@ -603,7 +661,7 @@ func (c *directColumn) appendRows(n int, selection []int32, all bool, at int) er
 		}
 	case directByteArray:
 		offsets := arrow.Int32Traits.CastFromBytes(c.offsets.Bytes())
-		if c.chunk != nil {
+		if c.dictionaryRows {
 			if err := c.gatherDictionary(offsets, n, selection, all, at); err != nil {
 				return err
 			}
@@ -1026,7 +1084,7 @@ func selectRanges[T int32 | int64](out []int32, values []T, valid []bool, select
 func (p *directPredicate) selectStrings(out []int32, n int, selection []int32, all bool) []int32 {
 	c := p.column
 	var match func(row int) bool
-	if c.chunk != nil {
+	if c.dictionaryRows {
 		// Dictionary strings: compare each dictionary value once, then look rows up.
 		size := len(c.dictionaryOffsets) - 1
 		if p.matchRowGroup != c.rowGroupSerial || p.matchDictionarySize != size || len(p.dictionaryMatch) != size {
@@ -1111,6 +1169,7 @@ func mergeSelections(a, b, out []int32) []int32 {
 
 // releaseChunk drops the dictionary array of the previous chunk.
 func (c *directColumn) releaseChunk() {
+	c.dictionaryRows = false
 	if c.chunk != nil {
 		c.chunk.Release()
 		c.chunk = nil
@@ -1175,6 +1234,7 @@ func (c *directColumn) loadDictionary(n int) error {
 			}
 		}
 		if !c.materialized {
+			c.dictionaryRows = true
 			return nil
 		}
 		c.releaseChunk()
@@ -1257,4 +1317,59 @@ func appendShort(out, value []byte) []byte {
 		out = append(out, b)
 	}
 	return out
+}
+
+// loadPages decodes the chunk's n rows with the column's page decoder.
+func (c *directColumn) loadPages(n int) error {
+	c.loaded = true
+	var out []byte
+	switch c.kind {
+	case directInt32, directDecimalInt32:
+		c.int32s = grow(c.int32s, n)
+		out = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(c.int32s))), 4*n)
+	case directFloat32:
+		c.float32s = grow(c.float32s, n)
+		out = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(c.float32s))), 4*n)
+	case directInt64, directDecimalInt64:
+		c.int64s = grow(c.int64s, n)
+		out = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(c.int64s))), 8*n)
+	case directFloat64:
+		c.float64s = grow(c.float64s, n)
+		out = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(c.float64s))), 8*n)
+	}
+	var valid []bool
+	if c.nullable {
+		c.valid = grow(c.valid[:0], n)
+		valid = c.valid
+	}
+	nulls, err := c.pages.read(out, valid, n)
+	if err != nil {
+		return errkind.Invalid("reading Parquet column %s: %v", c.field.Name, err)
+	}
+	if nulls == 0 {
+		c.valid = nil
+	}
+	return nil
+}
+
+// loadIndices decodes the chunk's n rows of a dictionary-encoded string column as indices into
+// the row group's dictionary.
+func (c *directColumn) loadIndices(n int) error {
+	c.loaded = true
+	c.indices = grow(c.indices, n)
+	var valid []bool
+	if c.nullable {
+		c.valid = grow(c.valid[:0], n)
+		valid = c.valid
+	}
+	nulls, err := c.pages.readIndices(c.indices, valid, n)
+	if err != nil {
+		return errkind.Invalid("reading Parquet column %s: %v", c.field.Name, err)
+	}
+	if nulls == 0 {
+		c.valid = nil
+	}
+	c.dictionaryOffsets, c.dictionaryBytes = c.pages.dictionaryOffsets, c.pages.dictionaryBytes
+	c.dictionaryRows = true
+	return nil
 }

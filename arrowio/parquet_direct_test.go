@@ -73,8 +73,11 @@ func pyarrowRow(i int) pyarrowValues {
 	return v
 }
 
-func pyarrowPath(t *testing.T) string {
-	path, err := filepath.Abs("testdata/direct_pyarrow.parquet")
+// pyarrowFiles are the file with data pages v1 and the same rows with data pages v2.
+var pyarrowFiles = []string{"testdata/direct_pyarrow.parquet", "testdata/direct_pyarrow_v2.parquet"}
+
+func pyarrowPath(t *testing.T, name string) string {
+	path, err := filepath.Abs(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,9 +130,9 @@ func pyarrowExpected(t *testing.T, mem memory.Allocator, schema *arrow.Schema) a
 	return builder.NewRecordBatch()
 }
 
-func pyarrowDataset(t *testing.T) *Dataset {
+func pyarrowDataset(t *testing.T, name string) *Dataset {
 	t.Helper()
-	ds, err := Discover(DiscoverSpec{Format: FormatParquet, Paths: []string{pyarrowPath(t)}})
+	ds, err := Discover(DiscoverSpec{Format: FormatParquet, Paths: []string{pyarrowPath(t, name)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,35 +204,41 @@ func releaseAll(arrays []arrow.Array) {
 	}
 }
 
-// The file takes the direct path, each string column the way its pages allow.
+// The files take the direct path, each column the way its pages allow.
 func TestDirectReaderIsChosen(t *testing.T) {
-	mem := checkedMem(t)
-	ds := pyarrowDataset(t)
-	mapper := newColumnMapper(ds, ds.Files[0], []int{7, 8, 9, 10}, nil, mem)
-	reader, err := newParquetSplitReader(context.Background(), ds, Split{File: 0, RowGroups: []int{0, 1, 2}}, mapper, mem, 100, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
-	direct := reader.(*parquetSplitReader).direct
-	if direct == nil {
-		t.Fatal("the pyarrow file must be read by the direct reader")
-	}
-	dictionary := map[string]bool{}
-	for _, c := range direct.columns {
-		dictionary[c.field.Name] = c.records != nil
-	}
-	if !dictionary["flag"] || !dictionary["mode"] || !dictionary["payload"] || dictionary["comment"] {
-		t.Fatalf("dictionary reads %v: flag, mode and payload are all dictionary pages, comment is plain", dictionary)
+	for _, name := range pyarrowFiles {
+		mem := checkedMem(t)
+		ds := pyarrowDataset(t, name)
+		all := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+		mapper := newColumnMapper(ds, ds.Files[0], all, nil, mem)
+		reader, err := newParquetSplitReader(context.Background(), ds, Split{File: 0, RowGroups: []int{0, 1, 2}}, mapper, mem, 100, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		direct := reader.(*parquetSplitReader).direct
+		if direct == nil {
+			t.Fatalf("%s must be read by the direct reader", name)
+		}
+		if more, err := direct.openRowGroup(); !more || err != nil {
+			t.Fatalf("opening the first row group: %v %v", more, err)
+		}
+		for _, c := range direct.columns {
+			// Every column but the plain encoded comment goes through the page decoder.
+			if c.usePages != (c.field.Name != "comment") {
+				t.Errorf("%s: column %s read by the page decoder: %v", name, c.field.Name, c.usePages)
+			}
+		}
+		reader.Close()
 	}
 }
 
 func TestDirectReaderReadsKnownValues(t *testing.T) {
-	ds := pyarrowDataset(t)
 	all := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
 	for _, direct := range []bool{true, false} {
-		for _, batchSize := range []int{1, 7, 333, 10000} {
-			t.Run(fmt.Sprint(direct, batchSize), func(t *testing.T) {
+		for i, batchSize := range []int{1, 7, 333, 10000} {
+			name := pyarrowFiles[i%2]
+			ds := pyarrowDataset(t, name)
+			t.Run(fmt.Sprint(name, direct, batchSize), func(t *testing.T) {
 				defer func(was bool) { directReads = was }(directReads)
 				directReads = direct
 				mem := checkedMem(t)
@@ -372,7 +381,6 @@ func (c testCondition) mayHold(v pyarrowValues) bool {
 }
 
 func TestDirectReaderFiltersRows(t *testing.T) {
-	ds := pyarrowDataset(t)
 	epoch1990 := int64(time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC).Unix() / 86400)
 	leaf := func(column, op string, values ...any) testCondition {
 		return testCondition{op: op, column: column, values: values}
@@ -400,7 +408,8 @@ func TestDirectReaderFiltersRows(t *testing.T) {
 		if name != "nothing" && (len(keep) == 0 || len(keep) == pyarrowRows && name != "everything") {
 			t.Fatalf("%s keeps %d of %d rows: the condition tests nothing", name, len(keep), pyarrowRows)
 		}
-		for _, batchSize := range []int{3, 333, 10000} {
+		for i, batchSize := range []int{3, 333, 10000} {
+			ds := pyarrowDataset(t, pyarrowFiles[i%2])
 			t.Run(fmt.Sprint(name, batchSize), func(t *testing.T) {
 				mem := checkedMem(t)
 				full := pyarrowExpected(t, mem, ds.DataSchema)
@@ -436,7 +445,7 @@ func TestDirectReaderFiltersRows(t *testing.T) {
 // A comparison in the float domain (a decimal column under a cast to double) keeps every row
 // that may match within rounding; a comparison on a column the scan does not read keeps all.
 func TestDirectReaderConservativeComparisons(t *testing.T) {
-	ds := pyarrowDataset(t)
+	ds := pyarrowDataset(t, pyarrowFiles[1])
 	mem := checkedMem(t)
 	decSmall := fieldIndex(ds.DataSchema, "dec_small")
 	predicate := &Predicate{Op: "and", Children: []*Predicate{
