@@ -52,7 +52,10 @@ type Stage struct {
 	// Skipped is set when an adaptive join made this stage unnecessary: its consumer computes
 	// Root in place (AdaptiveJoin.ConvertToBroadcast). A skipped stage counts as succeeded.
 	Skipped bool
-	state   atomic.Int32
+	// Shared is set when more than one exchange reads this stage (exchange reuse, reuse.go):
+	// no consumer may then compute Root in place instead.
+	Shared bool
+	state  atomic.Int32
 }
 
 // State returns the stage's current state.
@@ -93,14 +96,31 @@ func (p *StagePlan) Result() *Stage { return p.Stages[len(p.Stages)-1] }
 func CutStages(root Node) *StagePlan {
 	plan := &StagePlan{}
 	seen := map[*Exchange]*Stage{}
+	byKey := map[string]*Stage{}
 	var inputsOf func(children []Node) []*Stage
 	inputsOf = func(children []Node) []*Stage {
 		var out []*Stage
 		for _, c := range children {
 			if e, ok := c.(*Exchange); ok {
 				st, done := seen[e]
+				var key string
+				reusable := false
+				if !done {
+					key, reusable = reuseKey(e)
+				}
+				if reusable {
+					if st, done = byKey[key]; done {
+						// The same rows in the same partitions: read the stage already cut.
+						st.Shared = true
+						seen[e] = st
+						e.Stage = st
+					}
+				}
 				if !done {
 					st = &Stage{Root: e.Input, Output: e}
+					if reusable {
+						byKey[key] = st
+					}
 					st.Inputs = inputsOf([]Node{e.Input})
 					seen[e] = st
 					e.Stage = st
@@ -179,7 +199,7 @@ func (p *StagePlan) AdaptiveJoins() map[*Stage]*AdaptiveJoin {
 		if j, ok := n.(*HashJoin); ok && j.AdaptiveThreshold > 0 && !j.Broadcast {
 			build, buildOK := j.BuildNode().(*Exchange)
 			probe, probeOK := j.ProbeNode().(*Exchange)
-			if buildOK && probeOK && build.Stage != nil && probe.Stage != nil && build.Stage != probe.Stage {
+			if buildOK && probeOK && build.Stage != nil && probe.Stage != nil && build.Stage != probe.Stage && !probe.Stage.Shared {
 				out[probe.Stage] = &AdaptiveJoin{Join: j, Build: build.Stage, Probe: probe.Stage}
 			}
 		}
