@@ -45,7 +45,9 @@ func partialAggregateStages(t *testing.T, left, right func(ids *logical.IDGenera
 func same(v logical.Expr) logical.Expr { return v }
 
 func TestIdenticalExchangesShareOneStage(t *testing.T) {
-	copyOf := func(ids *logical.IDGenerator) (*logical.Aggregate, *logical.ColumnRef) { return totalsPerKey(ids, 1, same) }
+	copyOf := func(ids *logical.IDGenerator) (*logical.Aggregate, *logical.ColumnRef) {
+		return totalsPerKey(ids, 1, same)
+	}
 	plan, n := partialAggregateStages(t, copyOf, copyOf)
 	require.Equal(t, 1, n, FormatStages(plan))
 	shared := 0
@@ -68,16 +70,26 @@ func TestDifferentOrNonDeterministicExchangesKeepTheirStages(t *testing.T) {
 	}
 	for name, pair := range map[string][2]func(ids *logical.IDGenerator) (*logical.Aggregate, *logical.ColumnRef){
 		"other literal": {
-			func(ids *logical.IDGenerator) (*logical.Aggregate, *logical.ColumnRef) { return totalsPerKey(ids, 1, same) },
-			func(ids *logical.IDGenerator) (*logical.Aggregate, *logical.ColumnRef) { return totalsPerKey(ids, 2, same) },
+			func(ids *logical.IDGenerator) (*logical.Aggregate, *logical.ColumnRef) {
+				return totalsPerKey(ids, 1, same)
+			},
+			func(ids *logical.IDGenerator) (*logical.Aggregate, *logical.ColumnRef) {
+				return totalsPerKey(ids, 2, same)
+			},
 		},
 		"rand": {
-			func(ids *logical.IDGenerator) (*logical.Aggregate, *logical.ColumnRef) { return totalsPerKey(ids, 1, random) },
-			func(ids *logical.IDGenerator) (*logical.Aggregate, *logical.ColumnRef) { return totalsPerKey(ids, 1, random) },
+			func(ids *logical.IDGenerator) (*logical.Aggregate, *logical.ColumnRef) {
+				return totalsPerKey(ids, 1, random)
+			},
+			func(ids *logical.IDGenerator) (*logical.Aggregate, *logical.ColumnRef) {
+				return totalsPerKey(ids, 1, random)
+			},
 		},
 		// Same display text ("sum(v)"), another bound column: k instead of v.
 		"other column, same text": {
-			func(ids *logical.IDGenerator) (*logical.Aggregate, *logical.ColumnRef) { return totalsPerKey(ids, 1, same) },
+			func(ids *logical.IDGenerator) (*logical.Aggregate, *logical.ColumnRef) {
+				return totalsPerKey(ids, 1, same)
+			},
 			func(ids *logical.IDGenerator) (*logical.Aggregate, *logical.ColumnRef) {
 				agg, k := totalsPerKey(ids, 1, same)
 				call := agg.Aggregates[1].(*logical.Alias).Child.(*logical.AggregateCall)
