@@ -223,6 +223,8 @@ func (b *Binder) tableRef(t TableRef) (logical.Plan, error) {
 		return b.join(t)
 	case *LateralView:
 		return b.lateralView(t)
+	case *UnpivotRef:
+		return b.unpivot(t)
 	case *PivotRef:
 		return b.pivot(t)
 	}

@@ -963,7 +963,12 @@ func (p *parser) fromClause() (TableRef, error) {
 		left = &JoinRef{Left: left, Right: right, Type: logical.InnerJoin}
 	}
 	if p.atKeyword("PIVOT") {
-		return p.pivotClause(left)
+		if left, err = p.pivotClause(left); err != nil {
+			return nil, err
+		}
+	}
+	if p.atKeyword("UNPIVOT") {
+		return p.unpivotClause(left)
 	}
 	return left, nil
 }
@@ -1094,9 +1099,6 @@ func (p *parser) tablePrimary() (TableRef, error) {
 	t := &TableName{Name: name, pos: pos}
 	if p.atKeyword("TABLESAMPLE") {
 		return nil, p.unsupportedf("TABLESAMPLE")
-	}
-	if p.atKeyword("UNPIVOT") {
-		return nil, p.unsupportedf(strings.ToUpper(p.peek().text))
 	}
 	return t, p.tableAlias(&t.Alias, &t.ColumnAliases)
 }

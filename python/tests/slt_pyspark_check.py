@@ -76,7 +76,7 @@ def main(paths):
                 rows = [" ".join(fmt(v) for v in row) for row in df.collect()] if rec["kind"] == "query" else []
                 error = None
             except Exception as e:  # noqa: BLE001 - any failure is reported
-                rows, error = [], str(e).splitlines()[0][:300]
+                rows, error = [], next((line for line in str(e).splitlines() if line.strip()), repr(e))[:300]
             header = rec["header"]
             if rec["kind"] == "statement" and header[1] == "error":
                 print(f"{path.name}: expected error {' '.join(header[2:])!r}; PySpark says: {error or 'no error'}\n  {sql}")

@@ -303,6 +303,25 @@ class DataFrame:
             h.parameters.append(_to_expr(p))
         return self._derive(hint=h)
 
+    def unpivot(self, ids: Any, values: Any, variableColumnName: str, valueColumnName: str) -> "DataFrame":
+        """Turns value columns into rows, as PySpark's unpivot: the ids, then variableColumnName
+        (each value column's name) and valueColumnName (its value, cast to the values' common
+        type). values=None unpivots every column that is not an id."""
+        ids = list(ids) if isinstance(ids, (list, tuple)) else [ids]
+        u = rel.Unpivot(input=self._rel, ids=[to_column(c)._expr for c in ids],
+                        variable_column_name=variableColumnName, value_column_name=valueColumnName)
+        if values is not None:
+            values = list(values) if isinstance(values, (list, tuple)) else [values]
+            if not values:
+                from quiver.errors import AnalysisException
+
+                raise AnalysisException("[UNPIVOT_REQUIRES_VALUE_COLUMNS] At least one value column needs to be "
+                                        "specified for unpivot; pass values=None to unpivot every non-id column")
+            u.values.extend(to_column(c)._expr for c in values)
+        return self._derive(unpivot=u)
+
+    melt = unpivot
+
     def _sort_orders(self, cols: tuple, kwargs: dict) -> list:
         if len(cols) == 1 and isinstance(cols[0], (list, tuple)):
             cols = tuple(cols[0])
