@@ -533,6 +533,51 @@ func (c *coGroupedPython) side(ctx context.Context, op Operator, schema *arrow.S
 	return all, keys, nil
 }
 
+// cogroupFields is the layout sent to the worker: left columns, left keys, right columns, right
+// keys, group number, side (0 left, 1 right). Rows of the other side are null in a side's
+// columns.
+func cogroupFields(ls, rs *arrow.Schema, lkeys, rkeys []arrow.Array) []arrow.Field {
+	var fields []arrow.Field
+	for i, f := range ls.Fields() {
+		fields = append(fields, arrow.Field{Name: fmt.Sprintf("l%d", i), Type: f.Type, Nullable: true, Metadata: arrow.NewMetadata([]string{"quiver.name"}, []string{f.Name})})
+	}
+	for i, k := range lkeys {
+		fields = append(fields, arrow.Field{Name: fmt.Sprintf("lk%d", i), Type: k.DataType(), Nullable: true})
+	}
+	for i, f := range rs.Fields() {
+		fields = append(fields, arrow.Field{Name: fmt.Sprintf("r%d", i), Type: f.Type, Nullable: true, Metadata: arrow.NewMetadata([]string{"quiver.name"}, []string{f.Name})})
+	}
+	for i, k := range rkeys {
+		fields = append(fields, arrow.Field{Name: fmt.Sprintf("rk%d", i), Type: k.DataType(), Nullable: true})
+	}
+	return append(fields, arrow.Field{Name: "__group", Type: arrow.PrimitiveTypes.Int64}, arrow.Field{Name: "__side", Type: arrow.PrimitiveTypes.Int64})
+}
+
+// header is the worker task for the layout of cogroupFields. The worker reads the left frame
+// from [0, numLeft) and the right frame from the columns after the left keys.
+func (c *coGroupedPython) header(fields []arrow.Field) *pb.WorkerTask {
+	mem := c.tc.Allocator
+	numLeft := len(c.node.Left.Schema().Fields())
+	numRight := len(c.node.Right.Schema().Fields())
+	k := len(c.node.LeftGrouping)
+	keyOffsets := make([]int32, 0, 2*k)
+	for i := 0; i < k; i++ {
+		keyOffsets = append(keyOffsets, int32(numLeft+i))
+	}
+	rightStart := numLeft + k
+	for i := 0; i < k; i++ {
+		keyOffsets = append(keyOffsets, int32(rightStart+numRight+i))
+	}
+	f := c.node.Function
+	return &pb.WorkerTask{
+		EvalType: pb.PythonEvalType(f.EvalType), Functions: []*pb.WorkerFunction{pythonFunction(f, keyOffsets, mem)},
+		ReturnSchema:  &pb.Schema{ArrowSchema: flight.SerializeSchema(c.node.OutSchema, mem)},
+		NumKeyColumns: int32(k), NumLeftColumns: int32(numLeft),
+		GroupColumn: int32(len(fields) - 2),
+		Config:      map[string]string{"quiver.cogroup.right_start": fmt.Sprint(rightStart), "quiver.cogroup.right_columns": fmt.Sprint(numRight)},
+	}
+}
+
 func (c *coGroupedPython) prepare(ctx context.Context) (bool, error) {
 	mem := c.tc.Allocator
 	ls, rs := c.node.Left.Schema(), c.node.Right.Schema()
@@ -556,30 +601,16 @@ func (c *coGroupedPython) prepare(ctx context.Context) (bool, error) {
 	lids := groupNumbers(mem, lkeys, nl, groups)
 	rids := groupNumbers(mem, rkeys, nr, groups)
 
-	// Layout: left columns, left keys, right columns, right keys, group, side. Rows of the other
-	// side are null in a side's columns.
-	var fields []arrow.Field
+	fields := cogroupFields(ls, rs, lkeys, rkeys)
 	var lcols, rcols []arrow.Array
-	for i, f := range ls.Fields() {
-		fields = append(fields, arrow.Field{Name: fmt.Sprintf("l%d", i), Type: f.Type, Nullable: true, Metadata: arrow.NewMetadata([]string{"quiver.name"}, []string{f.Name})})
+	for i := range ls.Fields() {
 		lcols = append(lcols, left.Column(i))
 	}
 	lcols = append(lcols, lkeys...)
-	for i, k := range lkeys {
-		fields = append(fields, arrow.Field{Name: fmt.Sprintf("lk%d", i), Type: k.DataType(), Nullable: true})
-	}
-	numLeft := len(ls.Fields())
-	for i, f := range rs.Fields() {
-		fields = append(fields, arrow.Field{Name: fmt.Sprintf("r%d", i), Type: f.Type, Nullable: true, Metadata: arrow.NewMetadata([]string{"quiver.name"}, []string{f.Name})})
+	for i := range rs.Fields() {
 		rcols = append(rcols, right.Column(i))
 	}
 	rcols = append(rcols, rkeys...)
-	for i, k := range rkeys {
-		fields = append(fields, arrow.Field{Name: fmt.Sprintf("rk%d", i), Type: k.DataType(), Nullable: true})
-	}
-	// The worker reads the left frame from [0, numLeft) and the right frame from the columns after
-	// the left keys: num_left_columns counts the left columns with their keys.
-	fields = append(fields, arrow.Field{Name: "__group", Type: arrow.PrimitiveTypes.Int64}, arrow.Field{Name: "__side", Type: arrow.PrimitiveTypes.Int64})
 	schema := arrow.NewSchema(fields, nil)
 
 	// Concatenate [left rows; right rows] column by column, padding with nulls.
@@ -643,23 +674,7 @@ func (c *coGroupedPython) prepare(ctx context.Context) (bool, error) {
 	g.Release()
 	s.Release()
 
-	k := len(lkeys)
-	keyOffsets := make([]int32, 0, 2*k)
-	for i := 0; i < k; i++ {
-		keyOffsets = append(keyOffsets, int32(numLeft+i))
-	}
-	rightStart := numLeft + k
-	for i := 0; i < k; i++ {
-		keyOffsets = append(keyOffsets, int32(rightStart+len(rs.Fields())+i))
-	}
-	f := c.node.Function
-	h := &pb.WorkerTask{
-		EvalType: pb.PythonEvalType(f.EvalType), Functions: []*pb.WorkerFunction{pythonFunction(f, keyOffsets, mem)},
-		ReturnSchema:  &pb.Schema{ArrowSchema: flight.SerializeSchema(c.node.OutSchema, mem)},
-		NumKeyColumns: int32(k), NumLeftColumns: int32(numLeft),
-		GroupColumn: int32(len(fields) - 2),
-		Config:      map[string]string{"quiver.cogroup.right_start": fmt.Sprint(rightStart), "quiver.cogroup.right_columns": fmt.Sprint(len(rs.Fields()))},
-	}
+	h := c.header(fields)
 	batchSize := c.tc.BatchSize
 	feed := func(ctx context.Context, task *udf.Task) error {
 		defer payload.Release()
@@ -668,7 +683,7 @@ func (c *coGroupedPython) prepare(ctx context.Context) (bool, error) {
 		}
 		return task.CloseInput(schema)
 	}
-	st, err := startPythonStream(ctx, c.tc, h, []*logical.PythonFunction{f}, false, feed)
+	st, err := startPythonStream(ctx, c.tc, h, []*logical.PythonFunction{c.node.Function}, false, feed)
 	if err != nil {
 		payload.Release()
 		return false, err
@@ -682,7 +697,11 @@ func (c *coGroupedPython) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		return nil, io.EOF
 	}
 	if c.stream == nil {
-		ok, err := c.prepare(ctx)
+		start := c.prepare
+		if c.node.Sorted {
+			start = c.startSorted
+		}
+		ok, err := start(ctx)
 		if err != nil {
 			return nil, err
 		}

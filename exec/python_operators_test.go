@@ -247,3 +247,60 @@ func groupedInput(source *exectest.Source, sorted bool) physical.Node {
 	}
 	return &physical.Sort{Input: source, Order: []*logical.SortOrder{{Child: ref(source.Schema(), "k"), Direction: logical.Ascending, Nulls: logical.NullsFirst}}}
 }
+
+func TestCoGroupedPythonApplyInPandas(t *testing.T) {
+	pool, py := pythonPool(t)
+	// One row per key of either side: the key, both sides' row counts and the left side's sum of v.
+	summary := pythonFunction(t, py, "cogroup_summary",
+		`lambda key, l, r: __import__("pandas").DataFrame({"k": [key[0]], "nl": [len(l)], "nr": [len(r)], "s": [float(l.v.sum())]})`,
+		logical.PythonCoGroupedMapPandas, nil)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "k", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "nl", Type: arrow.PrimitiveTypes.Int64, Nullable: true}, {Name: "nr", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "s", Type: arrow.PrimitiveTypes.Float64, Nullable: true}}, nil)
+	summary.ReturnType = arrow.StructOf(schema.Fields()...)
+	// The right side has keys 0..5 (the left 0..3), so some keys have rows on one side only.
+	right := pythonInput(1)
+	for i, row := range right.Partitions[0] {
+		row[1] = int64(i % 6)
+	}
+	for _, sorted := range []bool{false, true} {
+		exectest.RunPlan(t, exectest.PlanTest{
+			Name:   map[bool]string{false: "gathered", true: "sorted"}[sorted],
+			Inputs: []exectest.Table{pythonInput(1), right},
+			Setup:  withPool(pool),
+			Plan: func(s []*exectest.Source) physical.Node {
+				return &physical.CoGroupedPython{Left: groupedInput(s[0], sorted), Right: groupedInput(s[1], sorted),
+					LeftGrouping: []logical.Expr{ref(s[0].Schema(), "k")}, RightGrouping: []logical.Expr{ref(s[1].Schema(), "k")},
+					Function: summary, Sorted: sorted, OutSchema: schema}
+			},
+			Expected: func(in []exectest.Table) (exectest.Rows, error) {
+				type entry struct {
+					nl, nr int64
+					sum    float64
+				}
+				groups := map[any]*entry{}
+				at := func(k any) *entry {
+					if groups[k] == nil {
+						groups[k] = &entry{}
+					}
+					return groups[k]
+				}
+				for _, row := range in[0].AllRows() {
+					e := at(row[1])
+					e.nl++
+					if row[2] != nil {
+						e.sum += float64(row[2].(int64))
+					}
+				}
+				for _, row := range in[1].AllRows() {
+					at(row[1]).nr++
+				}
+				var out exectest.Rows
+				for k, e := range groups {
+					out = append(out, []any{k, e.nl, e.nr, e.sum})
+				}
+				return out, nil
+			},
+		})
+	}
+}

@@ -104,7 +104,10 @@ type CoGroupedPython struct {
 	Left, Right                 Node
 	LeftGrouping, RightGrouping []logical.Expr
 	Function                    *logical.PythonFunction
-	OutSchema                   *arrow.Schema
+	// Sorted: both inputs are ordered by their keys (a Sort below each), so the operator merges
+	// them and streams group pairs to the worker instead of gathering its partitions.
+	Sorted    bool
+	OutSchema *arrow.Schema
 }
 
 func (c *CoGroupedPython) Schema() *arrow.Schema { return c.OutSchema }
@@ -267,8 +270,22 @@ func lowerFlatMapCoGroups(p *Planner, n logical.Plan) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &CoGroupedPython{Left: clusterBy(p, left, lk), Right: clusterBy(p, right, rk), LeftGrouping: lk, RightGrouping: rk,
-		Function: g.Function, OutSchema: logical.OutputSchema(g)}, nil
+	leftInput, rightInput := clusterBy(p, left, lk), clusterBy(p, right, rk)
+	// Merging needs both sides in one order over keys of the same types.
+	sameTypes := len(lk) == len(rk)
+	for i := 0; sameTypes && i < len(lk); i++ {
+		sameTypes = arrow.TypeEqual(lk[i].DataType(), rk[i].DataType())
+	}
+	sorted := false
+	if sameTypes {
+		sortedLeft, leftOK := sortedGroups(leftInput, lk)
+		sortedRight, rightOK := sortedGroups(rightInput, rk)
+		if leftOK && rightOK {
+			leftInput, rightInput, sorted = sortedLeft, sortedRight, true
+		}
+	}
+	return &CoGroupedPython{Left: leftInput, Right: rightInput, LeftGrouping: lk, RightGrouping: rk,
+		Function: g.Function, Sorted: sorted, OutSchema: logical.OutputSchema(g)}, nil
 }
 
 // PythonCallNames lists call names for explain output.

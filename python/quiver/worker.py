@@ -977,6 +977,8 @@ def _cogrouped_map(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Ou
     side_column = task.group_column + 1
     with_key = _takes_key(f, 2)
     out.current = fn.name
+    results: list[Any] = []
+    rows = 0
     for table in _groups(reader, task.group_column):
         side = table.column(side_column)
         left = table.filter(pc.equal(side, 0))
@@ -988,7 +990,14 @@ def _cogrouped_map(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Ou
             result = f(key, lpdf, rpdf)
         else:
             result = f(lpdf, rpdf)
-        out.write(_frame_to_batch(result, out.schema, fn.name))
+        # Many groups' results go out as one batch, as for applyInPandas.
+        results.append(result)
+        rows += len(result) if hasattr(result, "__len__") else 0
+        if rows >= _OUTPUT_ROWS:
+            out.write(_frames_to_batch(results, out.schema, fn.name))
+            results, rows = [], 0
+    if results:
+        out.write(_frames_to_batch(results, out.schema, fn.name))
     out.current = ""
 
 
