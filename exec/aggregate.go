@@ -105,6 +105,11 @@ type aggregateState struct {
 	hashes    []uint64
 	groups    []int32
 	keyBytes  int64
+	// packedLayout and packedTable group short keys packed into an int64 (aggregate_packed_keys.go)
+	// until a batch does not pack.
+	packedLayout *packedKeyLayout
+	packedTable  *intGroupTable
+	packedKeys   []int64
 }
 
 func (op *hashAggregate) newState() (*aggregateState, error) {
@@ -115,6 +120,8 @@ func (op *hashAggregate) newState() (*aggregateState, error) {
 	}
 	if intGroupable(keyTypes) {
 		st.intTable = newIntGroupTable()
+	} else if st.packedLayout = newPackedKeyLayout(keyTypes); st.packedLayout != nil {
+		st.packedTable = newIntGroupTable()
 	}
 	for _, c := range op.node.Calls {
 		acc, err := newAccumulator(c, op.tc.ANSI)
@@ -139,6 +146,9 @@ func (st *aggregateState) groupCount() int {
 	if st.intTable != nil {
 		return st.intTable.len()
 	}
+	if st.packedTable != nil {
+		return st.packedTable.len()
+	}
 	return st.table.len()
 }
 
@@ -146,6 +156,9 @@ func (st *aggregateState) size() int64 {
 	n := st.table.size() + st.keyBytes
 	if st.intTable != nil {
 		n += st.intTable.size()
+	}
+	if st.packedTable != nil {
+		n += st.packedTable.size() + int64(cap(st.packedKeys))*8
 	}
 	for _, a := range st.accs {
 		n += a.size()
@@ -186,9 +199,19 @@ func (st *aggregateState) assignGroups(ec *EvalContext, keys []arrow.Array, n in
 			}
 			newRows = st.intTable.findOrInsert(keys[0], groups, nil)
 		} else {
-			HashColumns(ec.Task.Allocator, keys, hashes)
-			buf, offsets := st.encoder.Encode(ec.Task.Allocator, keys, n)
-			newRows = st.table.findOrInsert(hashes, buf, offsets, groups, nil)
+			packed := false
+			if st.packedLayout != nil {
+				if newRows, packed = st.assignPackedGroups(keys, groups); !packed {
+					if err := st.unpack(ec); err != nil {
+						return nil, err
+					}
+				}
+			}
+			if !packed {
+				HashColumns(ec.Task.Allocator, keys, hashes)
+				buf, offsets := st.encoder.Encode(ec.Task.Allocator, keys, n)
+				newRows = st.table.findOrInsert(hashes, buf, offsets, groups, nil)
+			}
 		}
 		if len(newRows) > 0 {
 			for k, col := range keys {
