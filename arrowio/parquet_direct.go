@@ -123,6 +123,8 @@ type directColumn struct {
 	// instead of reader.
 	pages    pageDecoder
 	usePages bool
+	// indexed: a fixed-width chunk's rows are indices into the page decoder's dictionary.
+	indexed bool
 	// dictionaryRows: the chunk's strings are indices (row aligned) into dictionaryOffsets and
 	// dictionaryBytes.
 	dictionaryRows bool
@@ -249,6 +251,8 @@ func (r *directReader) openRowGroup() (bool, error) {
 					}
 					c.pages.reset(pages, width, c.nullable)
 					c.usePages = true
+					// With only dictionary pages, rows stay indices until the predicate has run.
+					c.indexed = allDictionaryPages(r.file.MetaData(), c.index, []int{r.openedRowGroup})
 					continue
 				}
 			}
@@ -376,7 +380,7 @@ func (r *directReader) selection(n int) []int32 {
 func (r *directReader) closeColumns() {
 	for _, c := range r.columns {
 		c.pages.close()
-		c.usePages = false
+		c.usePages, c.indexed = false, false
 		if closer, ok := c.reader.(interface{ Close() error }); ok {
 			closer.Close()
 		}
@@ -476,6 +480,9 @@ func (c *directColumn) load(n int) error {
 		definitions = c.definitions
 	}
 	if c.usePages && c.kind != directByteArray {
+		if c.indexed {
+			return c.loadIndices(n)
+		}
 		return c.loadPages(n)
 	}
 	var levels int64
@@ -582,7 +589,7 @@ func (c *directColumn) loadStrings(n int) error {
 func (c *directColumn) skip(n int) error {
 	if c.usePages {
 		// Decoding indices costs little next to the page's decompression.
-		if c.kind == directByteArray {
+		if c.kind == directByteArray || c.indexed {
 			return c.loadIndices(n)
 		}
 		return c.loadPages(n)
@@ -623,6 +630,11 @@ func (c *directColumn) appendRows(n int, selection []int32, all bool, at int) er
 	kept := n
 	if !all {
 		kept = len(selection)
+	}
+	if c.indexed {
+		c.appendIndexed(n, selection, all, at, kept)
+		c.appendValidity(n, selection, all, at)
+		return nil
 	}
 	switch c.kind {
 	case directInt32:
@@ -1009,6 +1021,10 @@ func (p *directPredicate) evaluate(r *directReader, n int, selection []int32, al
 	c := p.column
 	switch p.op {
 	case "range":
+		if c.indexed {
+			out = p.selectIndexed(out, n, selection, all)
+			break
+		}
 		switch c.kind {
 		case directInt32, directDecimalInt32:
 			out = selectRanges(out, c.int32s[:n], c.valid, selection, all, p.ranges)
@@ -1369,7 +1385,131 @@ func (c *directColumn) loadIndices(n int) error {
 	if nulls == 0 {
 		c.valid = nil
 	}
-	c.dictionaryOffsets, c.dictionaryBytes = c.pages.dictionaryOffsets, c.pages.dictionaryBytes
-	c.dictionaryRows = true
+	if c.kind == directByteArray {
+		c.dictionaryOffsets, c.dictionaryBytes = c.pages.dictionaryOffsets, c.pages.dictionaryBytes
+		c.dictionaryRows = true
+	}
 	return nil
+}
+
+// dictionaryView is the page decoder's fixed-width dictionary as values of T, one past its size
+// (the buffer's slack), so that the zero index of a null row is always addressable.
+func dictionaryView[T int32 | int64 | float32 | float64](d *pageDecoder) []T {
+	var zero T
+	width := int(unsafe.Sizeof(zero))
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(d.dictionary))), len(d.dictionary)/width)[:d.dictionarySize+1]
+}
+
+// appendIndexed writes the selected rows of an indexed chunk, looking their values up.
+func (c *directColumn) appendIndexed(n int, selection []int32, all bool, at, kept int) {
+	indices := c.indices[:n]
+	switch c.kind {
+	case directInt32:
+		gatherIndexed(arrow.Int32Traits.CastFromBytes(c.values.Bytes())[at:at+kept], dictionaryView[int32](&c.pages), indices, selection, all)
+	case directInt64:
+		gatherIndexed(arrow.Int64Traits.CastFromBytes(c.values.Bytes())[at:at+kept], dictionaryView[int64](&c.pages), indices, selection, all)
+	case directFloat32:
+		gatherIndexed(arrow.Float32Traits.CastFromBytes(c.values.Bytes())[at:at+kept], dictionaryView[float32](&c.pages), indices, selection, all)
+	case directFloat64:
+		gatherIndexed(arrow.Float64Traits.CastFromBytes(c.values.Bytes())[at:at+kept], dictionaryView[float64](&c.pages), indices, selection, all)
+	case directDecimalInt32:
+		out := arrow.Decimal128Traits.CastFromBytes(c.values.Bytes())[at : at+kept]
+		dictionary := dictionaryView[int32](&c.pages)
+		if all {
+			for i, k := range indices {
+				v := dictionary[k]
+				out[i] = decimal128.New(int64(v>>31), uint64(int64(v)))
+			}
+		} else {
+			for i, row := range selection {
+				v := dictionary[indices[row]]
+				out[i] = decimal128.New(int64(v>>31), uint64(int64(v)))
+			}
+		}
+	case directDecimalInt64:
+		out := arrow.Decimal128Traits.CastFromBytes(c.values.Bytes())[at : at+kept]
+		dictionary := dictionaryView[int64](&c.pages)
+		if all {
+			for i, k := range indices {
+				v := dictionary[k]
+				out[i] = decimal128.New(v>>63, uint64(v))
+			}
+		} else {
+			for i, row := range selection {
+				v := dictionary[indices[row]]
+				out[i] = decimal128.New(v>>63, uint64(v))
+			}
+		}
+	}
+}
+
+func gatherIndexed[T int32 | int64 | float32 | float64](out, dictionary []T, indices, selection []int32, all bool) {
+	if all {
+		for i, k := range indices {
+			out[i] = dictionary[k]
+		}
+		return
+	}
+	for i, row := range selection {
+		out[i] = dictionary[indices[row]]
+	}
+}
+
+// selectIndexed is selectRanges for an indexed chunk: each dictionary value is compared once
+// per row group, and rows look their index up.
+func (p *directPredicate) selectIndexed(out []int32, n int, selection []int32, all bool) []int32 {
+	c := p.column
+	size := c.pages.dictionarySize
+	if p.matchRowGroup != c.rowGroupSerial || p.matchDictionarySize != size || len(p.dictionaryMatch) != size+1 {
+		p.dictionaryMatch = grow(p.dictionaryMatch, size+1)
+		candidates := make([]int32, size)
+		for k := range candidates {
+			candidates[k] = int32(k)
+		}
+		var matching []int32
+		switch c.kind {
+		case directInt32, directDecimalInt32:
+			matching = selectRanges(make([]int32, size), dictionaryView[int32](&c.pages)[:size], nil, candidates, false, p.ranges)
+		case directInt64, directDecimalInt64:
+			matching = selectRanges(make([]int32, size), dictionaryView[int64](&c.pages)[:size], nil, candidates, false, p.ranges)
+		}
+		clear(p.dictionaryMatch)
+		for _, k := range matching {
+			p.dictionaryMatch[k] = true
+		}
+		p.matchRowGroup, p.matchDictionarySize = c.rowGroupSerial, size
+	}
+	match, indices, valid := p.dictionaryMatch, c.indices[:n], c.valid
+	if valid != nil {
+		out = out[:0]
+		if all {
+			for i, k := range indices {
+				if !valid[i] || match[k] {
+					out = append(out, int32(i))
+				}
+			}
+			return out
+		}
+		for _, row := range selection {
+			if !valid[row] || match[indices[row]] {
+				out = append(out, row)
+			}
+		}
+		return out
+	}
+	k := 0
+	if all {
+		out = out[:n]
+		for i, index := range indices {
+			out[k] = int32(i)
+			k += int(asByte(match[index]))
+		}
+		return out[:k]
+	}
+	out = out[:len(selection)]
+	for _, row := range selection {
+		out[k] = row
+		k += int(asByte(match[indices[row]]))
+	}
+	return out[:k]
 }

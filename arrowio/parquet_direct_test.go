@@ -20,7 +20,8 @@ import (
 
 // testdata/direct_pyarrow.parquet is written by pyarrow (testdata/make_direct_pyarrow.py):
 // 3000 rows in row groups of 1000, pages of ~512 bytes, every type the direct reader decodes,
-// nulls in most columns, dictionary strings and a plain encoded string column. pyarrowRow repeats the script's formulas: the tests compare with values no
+// nulls in most columns, dictionary strings, a plain encoded string column and plain encoded
+// integers and floats. pyarrowRow repeats the script's formulas: the tests compare with values no
 // reader computed.
 const pyarrowRows = 3000
 
@@ -223,9 +224,14 @@ func TestDirectReaderIsChosen(t *testing.T) {
 			t.Fatalf("opening the first row group: %v %v", more, err)
 		}
 		for _, c := range direct.columns {
-			// Every column but the plain encoded comment goes through the page decoder.
+			// Every column but the plain encoded strings goes through the page decoder.
+			plain := c.field.Name == "comment" || c.field.Name == "i64" || c.field.Name == "f32"
 			if c.usePages != (c.field.Name != "comment") {
 				t.Errorf("%s: column %s read by the page decoder: %v", name, c.field.Name, c.usePages)
+			}
+			// Fixed-width dictionary columns are read as indices, strings by their own flag.
+			if c.kind != directByteArray && c.indexed == plain {
+				t.Errorf("%s: column %s read as dictionary indices: %v", name, c.field.Name, c.indexed)
 			}
 		}
 		reader.Close()

@@ -53,6 +53,9 @@ func pageDecodable(chunk *metadata.ColumnChunkMetaData) bool {
 func (d *pageDecoder) reset(pages file.PageReader, width int, nullable bool) {
 	d.pages, d.width, d.nullable = pages, width, nullable
 	d.dictionarySize, d.left = 0, 0
+	// A chunk without a dictionary page validates no index, but views of the dictionary need
+	// one value of room.
+	d.dictionary = grow(d.dictionary, 8)
 }
 
 func (d *pageDecoder) close() {
@@ -337,7 +340,19 @@ func (h *hybridDecoder) unpack(out []uint32) {
 		return
 	}
 	i := 0
-	// Whole little-endian words while eight bytes remain past the value's first byte.
+	// Whole little-endian words while eight bytes remain past the value's first byte: the
+	// values up to fast qualify, checked once, so the loop loads without bounds checks.
+	// Value i qualifies while bit+i*width <= (len(data)-8)*8.
+	if limit := (len(data) - 8) * 8; limit >= bit {
+		fast := (limit-bit)/width + 1
+		fast = min(fast, len(out))
+		base := unsafe.Pointer(unsafe.SliceData(data))
+		for ; i < fast; i++ {
+			word := *(*uint64)(unsafe.Add(base, bit>>3))
+			out[i] = uint32(word >> uint(bit&7) & mask)
+			bit += width
+		}
+	}
 	for ; i < len(out) && bit>>3+8 <= len(data); i++ {
 		word := binary.LittleEndian.Uint64(data[bit>>3:])
 		out[i] = uint32(word >> uint(bit&7) & mask)

@@ -1,5 +1,6 @@
-"""Writes direct_pyarrow.parquet and direct_pyarrow_v2.parquet (data pages v1 and v2; comment
-plain encoded, every other column dictionary encoded), the pyarrow-written file of arrowio's direct reader tests.
+"""Writes direct_pyarrow.parquet and direct_pyarrow_v2.parquet (data pages v1 and v2; comment,
+i64 and f32 plain encoded, every other column dictionary encoded), the pyarrow-written files of arrowio's
+direct reader tests.
 
 Run from the repository root: .venv/bin/python arrowio/testdata/make_direct_pyarrow.py
 Values follow formulas the Go test repeats (parquet_direct_test.go, pyarrowRow).
@@ -31,8 +32,9 @@ table = pa.table({
     "comment": pa.array(null_every(4, [f"comment {i} is unique" for i in rows]), pa.string()),
     "payload": pa.array([bytes([i % 7, 0, i % 11]) for i in rows], pa.binary()),
 })
+PLAIN = ("comment", "i64", "f32")
 for name, version in [("direct_pyarrow.parquet", "1.0"), ("direct_pyarrow_v2.parquet", "2.0")]:
     pq.write_table(table, f"arrowio/testdata/{name}", row_group_size=1000,
                    data_page_size=512, dictionary_pagesize_limit=2048, compression="snappy",
                    store_decimal_as_integer=True, write_page_index=False, data_page_version=version,
-                   use_dictionary=[name for name in table.column_names if name != "comment"])
+                   use_dictionary=[name for name in table.column_names if name not in PLAIN])
