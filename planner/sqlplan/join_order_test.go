@@ -141,3 +141,42 @@ func TestJoinOrderFiltersDimensionBeforeFact(t *testing.T) {
 	require.ElementsMatch(t, []string{"nation", "supplier"}, order[:2], "order %v", order)
 	require.Equal(t, []string{"lineitem", "orders"}, order[2:], "order %v", order)
 }
+
+// TPC-H Q2's subquery input reduced to the outer query's parts: partsupp joined to supplier,
+// nation and the filtered region, semi-joined with 747 parts. The semi join keeps a 200th of
+// partsupp, the region join a fifth, so the semi join goes onto partsupp, below every join.
+func TestSelectiveSemiJoinGoesBelowShrinkingJoins(t *testing.T) {
+	ids := &logical.IDGenerator{}
+	partsupp := tableScan(ids, tpchTable{"partsupp", 800_000, []tpchColumn{{"ps_partkey", 1, 200_000}, {"ps_suppkey", 1, 10_000}}})
+	supplier := tableScan(ids, tpchTable{"supplier", 10_000, []tpchColumn{{"s_suppkey", 1, 10_000}, {"s_nationkey", 0, 24}}})
+	nation := tableScan(ids, tpchTable{"nation", 25, []tpchColumn{{"n_nationkey", 0, 24}, {"n_regionkey", 0, 4}}})
+	region := tableScan(ids, tpchTable{"region", 5, []tpchColumn{{"r_regionkey", 0, 4}, {"r_name", 0, 4}}})
+	part := tableScan(ids, tpchTable{"part", 200_000, []tpchColumn{{"p_partkey", 1, 200_000}, {"p_size", 1, 50}}})
+	smallPart := &logical.Filter{Input: part, Condition: equal(column(part, "p_size"), logical.NewLiteral(scalar.NewInt64Scalar(15)))}
+	filteredRegion := &logical.Filter{Input: region, Condition: equal(column(region, "r_name"), logical.NewLiteral(scalar.NewInt64Scalar(3)))}
+	var tree logical.Plan = &logical.Join{Left: partsupp, Right: supplier, Type: logical.InnerJoin,
+		Condition: equal(column(supplier, "s_suppkey"), column(partsupp, "ps_suppkey"))}
+	tree = &logical.Join{Left: tree, Right: nation, Type: logical.InnerJoin, Condition: equal(column(supplier, "s_nationkey"), column(nation, "n_nationkey"))}
+	tree = &logical.Join{Left: tree, Right: filteredRegion, Type: logical.InnerJoin, Condition: equal(column(nation, "n_regionkey"), column(region, "r_regionkey"))}
+	semi := &logical.Join{Left: tree, Right: smallPart, Type: logical.LeftSemiJoin, Condition: equal(column(partsupp, "ps_partkey"), column(part, "p_partkey"))}
+	out := pushSemiJoinDown(semi)
+	text := logical.Format(out)
+	var placed *logical.Join
+	var find func(p logical.Plan)
+	find = func(p logical.Plan) {
+		if j, ok := p.(*logical.Join); ok && j.Type == logical.LeftSemiJoin {
+			placed = j
+		}
+		for _, c := range p.Children() {
+			find(c)
+		}
+	}
+	find(out)
+	require.NotNil(t, placed, text)
+	require.Same(t, partsupp, placed.Left, text)
+
+	// An anti join keeps its place above the shrinking join: it removes few rows.
+	anti := *semi
+	anti.Type = logical.LeftAntiJoin
+	require.Same(t, logical.Plan(&anti), pushSemiJoinDown(&anti))
+}
