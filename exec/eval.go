@@ -144,6 +144,11 @@ func Eval(ec *EvalContext, e logical.Expr, batch arrow.RecordBatch) (compute.Dat
 		defer in.Release()
 		return CastDatum(ec, in, x.To, x.Mode, batch.NumRows())
 	case *logical.Call:
+		if x.Function == "and" || x.Function == "or" {
+			if d, ok, err := evalConnective(ec, x, batch); ok || err != nil {
+				return d, err
+			}
+		}
 		if lazy, ok := lazyKernels[x.Function]; ok {
 			return lazy(ec, x, batch)
 		}

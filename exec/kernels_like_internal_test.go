@@ -2,6 +2,10 @@ package exec
 
 import (
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // Every pattern of up to four tokens over {a, é, _, %, \%} against every string of up to four
@@ -89,5 +93,54 @@ func TestCompileLikeRejectsBadEscapes(t *testing.T) {
 		if _, err := compileLike(pattern, '\\'); err == nil {
 			t.Errorf("compileLike(%q) accepted a bad escape", pattern)
 		}
+	}
+}
+
+// A dictionary-encoded input is tested once per dictionary value; NULL indices and NULL
+// dictionary values are NULL rows; the checked allocator sees every buffer released.
+func TestMatchStringsDictionary(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	dictionaryBuilder := array.NewStringBuilder(mem)
+	dictionaryBuilder.AppendValues([]string{"special requests", "", "spécial", "x"}, nil)
+	dictionaryBuilder.AppendNull()
+	dictionary := dictionaryBuilder.NewArray()
+	dictionaryBuilder.Release()
+	defer dictionary.Release()
+	indexBuilder := array.NewInt32Builder(mem)
+	keys := []int32{0, 1, 2, 3, 4, 0, 0, 2, 1, 3}
+	valid := []bool{true, true, true, true, true, false, true, true, true, true}
+	for round := 0; round < 10; round++ { // more than one 64-row word
+		indexBuilder.AppendValues(keys, valid)
+	}
+	indices := indexBuilder.NewArray()
+	indexBuilder.Release()
+	defer indices.Release()
+	encoded := array.NewDictionaryArray(&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, indices, dictionary)
+	defer encoded.Release()
+	for _, offset := range []int{0, 3} {
+		input := array.NewSlice(encoded, int64(offset), int64(encoded.Len()))
+		m, err := compileLike("%é%", '\\')
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, ok := matchStrings(mem, input, m.matchFunction())
+		if !ok {
+			t.Fatal("dictionary of strings not handled")
+		}
+		result := out.(*array.Boolean)
+		for i := 0; i < result.Len(); i++ {
+			row := i + offset
+			key, keyValid := keys[row%len(keys)], valid[row%len(keys)]
+			wantNull := !keyValid || key == 4
+			if result.IsNull(i) != wantNull {
+				t.Fatalf("offset %d row %d: null %v, want %v", offset, i, result.IsNull(i), wantNull)
+			}
+			if !wantNull && result.Value(i) != (key == 2) {
+				t.Fatalf("offset %d row %d: %v, want %v", offset, i, result.Value(i), key == 2)
+			}
+		}
+		out.Release()
+		input.Release()
 	}
 }
