@@ -43,6 +43,9 @@ type PythonSettings struct {
 	// pandas UDFs then see batches of exactly that many rows (the last of a message fewer), else
 	// Quiver's larger default (pythonDefaultRowsPerCall).
 	BatchSizeSet bool
+	// NoResultRing sends scalar pandas UDF results through the socket even when shared memory
+	// is available (quiver.udf.sharedMemory=false): for comparison and as a way out.
+	NoResultRing bool
 }
 
 func pythonSettings(tc *TaskContext) (*PythonSettings, error) {
@@ -129,7 +132,10 @@ func startPythonStream(ctx context.Context, tc *TaskContext, header *pb.WorkerTa
 		}
 	}
 	taskCtx, cancel := context.WithCancel(ctx)
-	task, err := w.StartTask(taskCtx, header, udf.TaskOptions{Timeout: settings.Timeout, Allocator: tc.Allocator, Describe: describeFunctions(functions)})
+	// Scalar pandas results of primitive types come back through shared memory (decision 0026).
+	resultRing := header.EvalType == pb.PythonEvalType_PYTHON_EVAL_TYPE_SQL_SCALAR_PANDAS_UDF && !settings.NoResultRing
+	task, err := w.StartTask(taskCtx, header, udf.TaskOptions{Timeout: settings.Timeout, Allocator: tc.Allocator,
+		Describe: describeFunctions(functions), ResultRing: resultRing})
 	if err != nil {
 		cancel()
 		settings.Pool.Release(w)

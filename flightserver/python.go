@@ -116,6 +116,9 @@ func pythonTaskExtension(s *Server, session *Session, tc *exec.TaskContext) {
 		"spark.sql.execution.arrow.maxRecordsPerBatch": strconv.Itoa(tc.BatchSize),
 	}}
 	_, settings.BatchSizeSet = session.Config("spark.sql.execution.arrow.maxRecordsPerBatch")
+	if v, ok := session.Config("quiver.udf.sharedMemory"); ok && strings.EqualFold(strings.TrimSpace(v), "false") {
+		settings.NoResultRing = true
+	}
 	if v, ok := session.Config("quiver.udf.timeout"); ok {
 		if secs, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), "s"), 64); err == nil && secs > 0 {
 			settings.Timeout = time.Duration(secs * float64(time.Second))

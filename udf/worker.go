@@ -2,21 +2,26 @@ package udf
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/quiverdata/quiver/errkind"
@@ -44,6 +49,10 @@ type Worker struct {
 	// broken marks a worker whose connection is out of step (a task was abandoned midway); the
 	// pool discards it on Release.
 	broken bool
+	// ring is the shared memory the worker writes scalar UDF results into; created by the first
+	// task that asks for it (TaskOptions.ResultRing), nil when shared memory is not available.
+	ring      *resultRing
+	ringTried bool
 }
 
 // PID is the worker's process id.
@@ -69,6 +78,9 @@ func (w *Worker) kill() {
 		syscall.Kill(-w.pid, syscall.SIGKILL)
 		if w.conn != nil {
 			w.conn.Close()
+		}
+		if w.ring != nil {
+			w.ring.close()
 		}
 	})
 }
@@ -127,7 +139,24 @@ type TaskOptions struct {
 	Allocator memory.Allocator
 	// Describe names what runs, for errors ("UDF 'plus_one'").
 	Describe string
+	// ResultRing asks the worker to frame its output and to put result columns of primitive
+	// types in shared memory (resultRing) when it can; only for the scalar pandas form.
+	ResultRing bool
 }
+
+// Header keys of the framed output (ResultRing).
+const (
+	configFramedOutput   = "quiver.udf.framed_output"
+	configResultRing     = "quiver.udf.result_ring"
+	configResultRingSize = "quiver.udf.result_ring_size"
+)
+
+// Kinds of framed output: an Arrow IPC stream of one batch, a batch in the result ring, the end.
+const (
+	frameInline byte = 'I'
+	frameRing   byte = 'R'
+	frameEnd    byte = 'E'
+)
 
 // Task is one round trip with a worker: the caller writes input with WriteBatch (or WriteFrame
 // for pickled rows) from one goroutine, ends it with CloseInput, and reads output with
@@ -140,6 +169,9 @@ type Task struct {
 
 	writer *ipc.Writer
 	reader *ipc.Reader
+	// framed: the output comes as frames (TaskOptions.ResultRing); schema is its batches' schema.
+	framed bool
+	schema *arrow.Schema
 
 	mu         sync.Mutex
 	abortErr   error
@@ -159,6 +191,30 @@ func (w *Worker) StartTask(ctx context.Context, header *pb.WorkerTask, options T
 		options.Allocator = memory.DefaultAllocator
 	}
 	t := &Task{worker: w, header: header, options: options, done: make(chan struct{}), activity: make(chan struct{}, 1)}
+	if options.ResultRing && header.ReturnSchema != nil {
+		schema, err := flight.DeserializeSchema(header.ReturnSchema.ArrowSchema, options.Allocator)
+		if err != nil {
+			return nil, errkind.Internal("decoding a UDF return schema: %v", err)
+		}
+		t.framed, t.schema = true, schema
+		if !w.ringTried {
+			w.ringTried = true
+			ring, err := newResultRing(fmt.Sprintf("quiver-udf-%d-%s", os.Getpid(), newSecret()[:16]))
+			if err != nil {
+				w.pool.log.Debug("no shared memory for UDF results; they go through the socket", zap.Error(err))
+			} else {
+				w.ring = ring
+			}
+		}
+		if header.Config == nil {
+			header.Config = map[string]string{}
+		}
+		header.Config[configFramedOutput] = "1"
+		if w.ring != nil {
+			header.Config[configResultRing] = w.ring.path
+			header.Config[configResultRingSize] = strconv.FormatUint(w.ring.size, 10)
+		}
+	}
 	raw, err := proto.Marshal(header)
 	if err != nil {
 		return nil, errkind.Internal("encoding a worker task: %v", err)
@@ -287,6 +343,9 @@ func (t *Task) ReadBatch() (arrow.RecordBatch, error) {
 	if t.finished {
 		return nil, io.EOF
 	}
+	if t.framed {
+		return t.readFramedBatch()
+	}
 	if t.reader == nil {
 		r, err := ipc.NewReader(t.worker.r, ipc.WithAllocator(t.options.Allocator))
 		if err != nil {
@@ -304,6 +363,55 @@ func (t *Task) ReadBatch() (arrow.RecordBatch, error) {
 		return nil, t.ioError(err)
 	}
 	return nil, t.readResult()
+}
+
+// readFramedBatch reads one frame of framed output: a batch in the ring, a batch as an Arrow
+// IPC stream of its own, or the end (then the task result).
+func (t *Task) readFramedBatch() (arrow.RecordBatch, error) {
+	kind, err := t.worker.r.ReadByte()
+	if err != nil {
+		return nil, t.ioError(err)
+	}
+	switch kind {
+	case frameEnd:
+		return nil, t.readResult()
+	case frameRing:
+		if t.worker.ring == nil {
+			t.worker.broken = true
+			return nil, errkind.Internal("%s: the Python worker sent a result in shared memory it was not given", t.options.Describe)
+		}
+		b, err := t.worker.ring.readRingBatch(t.worker.r, t.schema)
+		if err != nil {
+			t.worker.broken = true
+			if errors.Is(err, errkind.ErrInternal) {
+				return nil, err
+			}
+			return nil, t.ioError(err)
+		}
+		t.touch()
+		return b, nil
+	case frameInline:
+		raw, err := readFrame(t.worker.r)
+		if err != nil {
+			return nil, t.ioError(err)
+		}
+		r, err := ipc.NewReader(bytes.NewReader(raw), ipc.WithAllocator(t.options.Allocator))
+		if err != nil {
+			t.worker.broken = true
+			return nil, errkind.Internal("%s: malformed result batch from the Python worker: %v", t.options.Describe, err)
+		}
+		defer r.Release()
+		if !r.Next() {
+			t.worker.broken = true
+			return nil, errkind.Internal("%s: the Python worker sent a result frame without a batch: %v", t.options.Describe, r.Err())
+		}
+		t.touch()
+		b := r.RecordBatch()
+		b.Retain()
+		return b, nil
+	}
+	t.worker.broken = true
+	return nil, errkind.Internal("%s: the Python worker sent an output frame of unknown kind %q", t.options.Describe, kind)
 }
 
 // ReadFrame returns the next pickled output frame, or io.EOF after the last.

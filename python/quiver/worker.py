@@ -391,6 +391,64 @@ def _to_wire(t: pa.DataType, name: str) -> Callable[[Any], Any] | None:
 
 _SOCKET_BUFFER = 4 << 20
 
+# The result ring's header (the executor's release watermark) and the alignment of its regions.
+_RING_HEADER = 64
+
+
+def _align(n: int) -> int:
+    return (n + 63) & ~63
+
+
+class _ResultRing:
+    """Shared memory the executor reads scalar pandas UDF results from (udf/ring.go): regions at
+    growing positions, position p at offset _RING_HEADER + p % size. The executor publishes in
+    the header the watermark below which every position is free again (all Arrow buffers built
+    over it released); a region is reserved only below watermark + size, so nothing the executor
+    still reads is ever overwritten. With no room, a result goes through the socket instead."""
+
+    def __init__(self, path: str, size: int):
+        import mmap
+
+        import numpy as np
+
+        fd = os.open(path, os.O_RDWR)
+        try:
+            self.mm = mmap.mmap(fd, _RING_HEADER + size)
+        finally:
+            os.close(fd)
+        try:
+            os.unlink(path)  # mapped on both sides: the name is no longer needed
+        except OSError:
+            pass
+        self.path = path
+        self.size = size
+        self.pos = 0
+        self.before = 0
+        self.watermark = np.frombuffer(self.mm, dtype="<u8", count=1)
+
+    def reserve(self, n: int) -> int | None:
+        """The position of a free region of n bytes, or None when the ring has no room."""
+        n = _align(n)
+        if n == 0 or n > self.size:
+            return None
+        p = self.pos
+        if p % self.size + n > self.size:
+            p += self.size - p % self.size  # regions do not wrap around the end
+        if p + n - int(self.watermark[0]) > self.size:
+            return None
+        self.before, self.pos = self.pos, p + n
+        return p
+
+    def abandon(self, p: int, n: int) -> None:
+        """Gives back the last reservation (the executor never heard of it)."""
+        if self.pos == p + _align(n):
+            self.pos = self.before
+
+    def array(self, p: int, offset: int, dtype: Any, count: int) -> Any:
+        import numpy as np
+
+        return np.frombuffer(self.mm, dtype=dtype, count=count, offset=_RING_HEADER + p % self.size + offset)
+
 
 class Worker:
     def __init__(self, sock: socket.socket):
@@ -398,6 +456,7 @@ class Worker:
         self.infile = sock.makefile("rb", buffering=1 << 16)
         self.outfile = sock.makefile("wb", buffering=1 << 16)
         self.functions: dict[str, Callable] = {}
+        self.result_ring: _ResultRing | None = None
         self.profile_dir = os.environ.get("QUIVER_WORKER_PROFILE")
         self.tasks_profiled = 0
 
@@ -416,6 +475,19 @@ class Worker:
             cached = loaded[0] if isinstance(loaded, tuple) else loaded
             self.functions[fn.function_id] = cached
         return cached
+
+    def ring(self, task: worker_pb2.WorkerTask) -> _ResultRing | None:
+        """The task's result ring, mapped on first use; None when there is none (or it cannot be
+        mapped: results then go through the socket)."""
+        path = task.config.get("quiver.udf.result_ring")
+        if not path:
+            return None
+        if self.result_ring is None or self.result_ring.path != path:
+            try:
+                self.result_ring = _ResultRing(path, int(task.config["quiver.udf.result_ring_size"]))
+            except (OSError, ValueError, KeyError):
+                self.result_ring = None
+        return self.result_ring
 
     def serve(self) -> None:
         while True:
@@ -447,7 +519,7 @@ class Worker:
         result = worker_pb2.WorkerTaskResult()
         pickled = task.eval_type == _ET.PYTHON_EVAL_TYPE_SQL_BATCHED_UDF
         return_schema = pa.ipc.read_schema(pa.py_buffer(task.return_schema.arrow_schema))
-        state = _Output(self.outfile, return_schema, pickled)
+        state = _Output(self.outfile, return_schema, pickled, task.config.get("quiver.udf.framed_output") == "1")
         reader = None
         try:
             if pickled:
@@ -535,10 +607,13 @@ def _user_traceback() -> str:
 class _Output:
     """The task's output stream, opened on first use so an early failure still ends it cleanly."""
 
-    def __init__(self, outfile: Any, schema: pa.Schema, pickled: bool):
+    def __init__(self, outfile: Any, schema: pa.Schema, pickled: bool, framed: bool = False):
         self.outfile = outfile
         self.schema = schema
         self.pickled = pickled
+        # framed: each batch is a frame (udf/worker.go readFramedBatch): b"I" and an Arrow IPC
+        # stream of the batch, or b"R" and where the batch lies in the result ring; b"E" ends.
+        self.framed = framed
         self.writer: pa.ipc.RecordBatchStreamWriter | None = None
         self.rows = 0
         self.current = ""
@@ -549,9 +624,26 @@ class _Output:
             self.writer = pa.ipc.new_stream(self.outfile, self.schema)
         if batch.schema != self.schema:
             batch = pa.RecordBatch.from_arrays(batch.columns, schema=self.schema)
-        self.writer.write_batch(batch)
+        if self.framed:
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, self.schema) as writer:
+                writer.write_batch(batch)
+            self.outfile.write(b"I")
+            write_frame(self.outfile, sink.getvalue())
+        else:
+            self.writer.write_batch(batch)
         self.outfile.flush()
         self.rows += batch.num_rows
+
+    def write_ring(self, start: int, length: int, rows: int, columns: list[tuple[int, int, int, int, int]]) -> None:
+        """A batch written in the result ring at [start, start + length): per column the offsets
+        and lengths (within the region) of its validity bitmap (length 0: no nulls) and values,
+        and its null count."""
+        parts = [b"R", struct.pack("<QQQI", start, length, rows, len(columns))]
+        parts += [struct.pack("<QQQQQ", *c) for c in columns]
+        self.outfile.write(b"".join(parts))
+        self.outfile.flush()
+        self.rows += rows
 
     def write_frame(self, data: bytes, rows: int) -> None:
         write_frame(self.outfile, data)
@@ -561,6 +653,9 @@ class _Output:
     def close(self) -> None:
         if self.pickled:
             write_frame(self.outfile, b"")
+            return
+        if self.framed:
+            self.outfile.write(b"E")
             return
         if self.writer is None:
             self.writer = pa.ipc.new_stream(self.outfile, self.schema)
@@ -618,9 +713,13 @@ def _scalar_pandas(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Ou
 
     functions = [_scalar_function(w, fn) for fn in task.functions]
     limit = _max_records(task)
+    ring = w.ring(task) if out.framed else None
     for message in reader:
         n_message = message.num_rows
         step = limit if 0 < limit < n_message else max(n_message, 1)
+        # Results of primitive types are gathered straight into the result ring when it has room.
+        layout = _ring_layout([rt for _, _, _, rt in functions], n_message) if ring is not None else None
+        region = ring.reserve(layout[-1]) if layout is not None else None
         # Primitive columns without nulls are cut as numpy views of the whole message: building a
         # Series on a view costs a fraction of converting each slice from Arrow.
         views: dict[int, Any] = {}
@@ -628,7 +727,9 @@ def _scalar_pandas(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Ou
             for o in offsets:
                 if o not in views:
                     views[o] = _numpy_view(message.column(o))
-        results = [_MessageResult(rt, n_message) for _, _, _, rt in functions]
+        results = [_MessageResult(rt, n_message, None if region is None else
+                                  ring.array(region, layout[i][0], _NUMPY_KINDS[rt], n_message))
+                   for i, (_, _, _, rt) in enumerate(functions)]
         for start in range(0, max(n_message, 1), step):
             end = min(start + step, n_message)
             n = end - start
@@ -649,7 +750,34 @@ def _scalar_pandas(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Ou
                     args.append(column)
                 result.add(f(*args), name, start, n)
         out.current = ""
+        if region is not None and all(r.complete() for r in results):
+            columns = [r.finish_in_ring(ring, region, layout[i]) for i, r in enumerate(results)]
+            out.write_ring(region, layout[-1], n_message, columns)
+            continue
         out.write(pa.RecordBatch.from_arrays([r.finish() for r in results], schema=out.schema))
+        if region is not None:
+            # Written out through the socket (a call's result needed pandas' conversion): the
+            # region goes back.
+            ring.abandon(region, layout[-1])
+
+
+def _ring_layout(types: list[pa.DataType], rows: int) -> list[Any] | None:
+    """Where each result column's values and validity bitmap go in a ring region, as (values
+    offset, validity offset) per column followed by the region's size; None unless every column
+    is of a type gathered into one numpy array (_NUMPY_KINDS)."""
+    import numpy as np
+
+    if rows == 0 or any(t not in _NUMPY_KINDS for t in types):
+        return None
+    layout: list[Any] = []
+    cursor = 0
+    for t in types:
+        values = cursor
+        cursor += _align(rows * np.dtype(_NUMPY_KINDS[t]).itemsize)
+        layout.append((values, cursor))
+        cursor += _align((rows + 7) // 8)
+    layout.append(cursor)
+    return layout
 
 
 _NUMPY_VIEW_TYPES = frozenset([pa.float64(), pa.float32(), pa.int64(), pa.int32(), pa.int16(), pa.int8(),
@@ -673,13 +801,16 @@ class _MessageResult:
     (one copy, and NaN-to-null once per message instead of per call); anything else converts
     through pandas_to_arrow, which checks it and names the UDF in its errors."""
 
-    def __init__(self, t: pa.DataType, size: int):
+    def __init__(self, t: pa.DataType, size: int, values: Any = None):
         import numpy as np
 
         self.t = t
+        self.size = size
         kind = _NUMPY_KINDS.get(t)
         self.dtype = np.dtype(kind) if kind is not None else None
-        self.values = np.empty(size, dtype=self.dtype) if kind is not None else None
+        if values is None and kind is not None:
+            values = np.empty(size, dtype=self.dtype)
+        self.values = values
         self.pieces: list[pa.Array] = []
         self.pending = 0  # values[pending:filled] are not in pieces yet
         self.filled = 0
@@ -707,6 +838,25 @@ class _MessageResult:
         else:
             self.pieces.append(pa.array(data, type=self.t))
         self.pending = self.filled
+
+    def complete(self) -> bool:
+        """Every call's values are in the one array (none went through pandas_to_arrow)."""
+        return not self.pieces and self.pending == 0 and self.filled == self.size
+
+    def finish_in_ring(self, ring: _ResultRing, start: int, offsets: tuple[int, int]) -> tuple[int, int, int, int, int]:
+        """The column as it lies in the ring, NaN as null (as pa.Array.from_pandas): (validity
+        offset, validity length, null count, values offset, values length)."""
+        import numpy as np
+
+        values_offset, validity_offset = offsets
+        data = self.values
+        if data.dtype.kind == "f":
+            nan = np.isnan(data)
+            if nan.any():
+                bits = np.packbits(~nan, bitorder="little")
+                ring.array(start, validity_offset, np.uint8, len(bits))[:] = bits
+                return validity_offset, len(bits), int(nan.sum()), values_offset, data.nbytes
+        return 0, 0, 0, values_offset, data.nbytes
 
     def finish(self) -> pa.Array:
         self.flush()
