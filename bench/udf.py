@@ -24,8 +24,14 @@ DataFrame.groupby().apply) and takes the same sum. Each variant runs once untime
 have the function cached and the JIT/interpreters are warm, as after any first call).
 Writes bench/results/udf.json, udf.md and udf.png.
 
+Batch sizes: PySpark runs with Spark's default spark.sql.execution.arrow.maxRecordsPerBatch
+(10,000 rows per pandas call). Quiver runs with its own default (the setting unset: larger calls,
+decision 0026) unless --max-records-per-batch sets it; the batch size the Quiver pandas UDF saw is
+measured on the data and stated in the output.
+
 Usage: .venv/bin/python bench/udf.py [--rows 10000000] [--repeat 1] [--skip-pickled]
        [--engines quiver,pyspark,pandas] [--variants quiver_pandas,...] [--workloads plus_one,...]
+       [--max-records-per-batch N]
 """
 
 from __future__ import annotations
@@ -141,16 +147,28 @@ def run_pandas(pdf, repeat: int, workloads: list[str]) -> dict:
 
 # -- Quiver ----------------------------------------------------------------------------------------
 
-def run_quiver(pdf, repeat: int, variants: list[str], workloads: list[str], expected: dict) -> dict:
+def run_quiver(pdf, repeat: int, variants: list[str], workloads: list[str], expected: dict,
+               max_records: int | None = None, meta: dict | None = None) -> dict:
     import pandas as pd
 
     from quiver.sql import SparkSession
     from quiver.sql import functions as F
 
     spark = SparkSession.builder.appName("bench-udf").getOrCreate()
+    if max_records:
+        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(max_records))
     df = spark.createDataFrame(pdf)
     df.select(F.lit(1)).limit(1).collect()  # warm the connection
     out: dict = {}
+
+    def call_rows(v: pd.Series) -> pd.Series:
+        return pd.Series([len(v)] * len(v), dtype="int64")
+
+    # The rows per pandas call on this data, as the scalar pandas UDFs below see them.
+    seen = df.select(F.pandas_udf(call_rows, "long")("v").alias("n")).agg(F.max("n").alias("n")).collect()[0]["n"]
+    if meta is not None:
+        meta["quiver_batch_rows"] = int(seen)
+        meta["quiver_max_records_per_batch"] = max_records
 
     def total(frame, column: str) -> float:
         return float(frame.agg(F.sum(column).alias("s")).collect()[0]["s"])
@@ -304,8 +322,8 @@ def report(results: dict, meta: dict) -> str:
              f"PySpark: {meta.get('pyspark') or 'not measured'}.", "",
              "Every run builds its UDFs and DataFrames anew and its sum is checked against the floor's. The floor "
              "(`pandas`) calls the same functions in-process on the whole frame (subtract_mean through "
-             "`groupby().apply`), single-threaded; the UDFs see batches of at most 10,000 rows "
-             "(spark.sql.execution.arrow.maxRecordsPerBatch, Spark's default).", "",
+             "`groupby().apply`), single-threaded.", "",
+             "Batch sizes (rows per scalar pandas UDF call): " + _batch_sizes(meta) + ".", "",
              "Seconds, end to end (lower is better).", "",
              "| workload | " + " | ".join(c for c in COLUMNS if c in results) + " |",
              "|---|" + "---:|" * len([c for c in COLUMNS if c in results])]
@@ -314,7 +332,7 @@ def report(results: dict, meta: dict) -> str:
         for c in COLUMNS:
             if c in results:
                 v = results[c].get(w)
-                cells.append(f"{v:.2f}" if v is not None else "—")
+                cells.append("—" if v is None else f"{v:.3f}" if v < 1 else f"{v:.2f}")
         lines.append(f"| {w} | " + " | ".join(cells) + " |")
     lines += ["", "Ratios:", ""]
     q = results.get("quiver_pandas", {})
@@ -328,6 +346,17 @@ def report(results: dict, meta: dict) -> str:
             parts.append(f"Quiver pandas UDF / in-process pandas = {q[w] / results['pandas'][w]:.1f}x")
         lines.append(f"- {w}: " + "; ".join(parts))
     return "\n".join(lines) + "\n"
+
+
+def _batch_sizes(meta: dict) -> str:
+    parts = []
+    if meta.get("quiver_batch_rows"):
+        how = (f"spark.sql.execution.arrow.maxRecordsPerBatch={meta['quiver_max_records_per_batch']:,}"
+               if meta.get("quiver_max_records_per_batch") else "the setting unset: Quiver's default, decision 0026")
+        parts.append(f"Quiver up to {meta['quiver_batch_rows']:,} ({how})")
+    if meta.get("pyspark"):
+        parts.append("PySpark up to 10,000 (Spark's default maxRecordsPerBatch)")
+    return "; ".join(parts) or "not measured"
 
 
 def chart(results: dict, path: Path, rows: int) -> None:
@@ -365,6 +394,9 @@ def main() -> None:
     ap.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated: " + ", ".join(WORKLOADS))
     ap.add_argument("--pyspark-python", help="interpreter with pyspark 4.x installed")
     ap.add_argument("--no-record", action="store_true", help="print the table without writing bench/results")
+    ap.add_argument("--max-records-per-batch", type=int, default=None,
+                    help="set spark.sql.execution.arrow.maxRecordsPerBatch for Quiver (default: unset, Quiver's own "
+                         "default); PySpark always runs with Spark's default, 10,000")
     args = ap.parse_args()
     engines = args.engines.split(",")
     if args.skip_pyspark and "pyspark" in engines:
@@ -382,12 +414,13 @@ def main() -> None:
         print(f"  {'pandas':20s} {w:14s} {t:8.2f} s", flush=True)
         if "pandas" in engines:
             results.setdefault("pandas", {})[w] = t
-    if "quiver" in engines:
-        print("Quiver", flush=True)
-        for name, per in run_quiver(pdf, args.repeat, variants, workloads, expected).items():
-            results[name] = {w: t for w, (t, _) in per.items()}
     meta = {"rows": args.rows, "repeat": args.repeat, "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             "load_average_at_start": os.getloadavg()[0]}
+    if "quiver" in engines:
+        print("Quiver", flush=True)
+        for name, per in run_quiver(pdf, args.repeat, variants, workloads, expected, args.max_records_per_batch, meta).items():
+            results[name] = {w: t for w, (t, _) in per.items()}
+        print(f"  Quiver pandas UDF calls of up to {meta['quiver_batch_rows']:,} rows", flush=True)
     py = find_pyspark_python(args.pyspark_python) if "pyspark" in engines else None
     if py:
         print(f"PySpark ({py})", flush=True)
