@@ -193,23 +193,40 @@ func (c *Converter) pivot(input logical.Plan, grouping, aggregates []logical.Exp
 // columns, then for each value one column per aggregate, named by valueNames[i] (the value's
 // text when empty), suffixed by the aggregate's name when there are several aggregates.
 func (c *Converter) PivotAggregate(input logical.Plan, groupNamed []logical.Named, pivotCol logical.Expr, values []*logical.Literal, valueNames []string, aggNamed []logical.Named) (logical.Plan, error) {
-	groupExprs := make([]logical.Expr, len(groupNamed))
-	for i, g := range groupNamed {
-		groupExprs[i] = logical.StripAlias(g)
-	}
-	outputs := append([]logical.Named(nil), groupNamed...)
+	conditions := make([]logical.Expr, len(values))
+	names := make([]string, len(values))
 	for i, lit := range values {
 		cond, err := c.A.ResolveCall("<=>", []logical.Expr{pivotCol, lit}, false)
 		if err != nil {
 			return nil, err
 		}
-		valueName := "null"
-		if lit.Value.IsValid() {
-			valueName = lit.String()
-		}
+		conditions[i] = cond
+		names[i] = PivotValueName(lit)
 		if i < len(valueNames) && valueNames[i] != "" {
-			valueName = valueNames[i]
+			names[i] = valueNames[i]
 		}
+	}
+	return c.PivotAggregateWhere(input, groupNamed, conditions, names, aggNamed)
+}
+
+// PivotValueName is the column name Spark gives an unaliased pivot value: its text, or null.
+func PivotValueName(lit *logical.Literal) string {
+	if !lit.Value.IsValid() {
+		return "null"
+	}
+	return lit.String()
+}
+
+// PivotAggregateWhere is PivotAggregate with each pivot value given as the condition its rows
+// meet (SQL's PIVOT over several columns compares each column) and its column name.
+func (c *Converter) PivotAggregateWhere(input logical.Plan, groupNamed []logical.Named, conditions []logical.Expr, valueNames []string, aggNamed []logical.Named) (logical.Plan, error) {
+	groupExprs := make([]logical.Expr, len(groupNamed))
+	for i, g := range groupNamed {
+		groupExprs[i] = logical.StripAlias(g)
+	}
+	outputs := append([]logical.Named(nil), groupNamed...)
+	for i, cond := range conditions {
+		valueName := valueNames[i]
 		for _, a := range aggNamed {
 			var body logical.Expr = a
 			if al, ok := a.(*logical.Alias); ok {

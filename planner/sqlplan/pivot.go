@@ -5,18 +5,22 @@ import (
 
 	"github.com/quiverdata/quiver/errkind"
 	"github.com/quiverdata/quiver/planner/logical"
+	"github.com/quiverdata/quiver/planner/protoplan"
 )
 
 // PivotRef is FROM relation PIVOT (aggregates FOR column IN (values)) [alias]: the relation
 // grouped by every column neither aggregated nor pivoted, with one column per value (and per
-// aggregate when there are several), as Spark's PIVOT. It plans as the DataFrame pivot does.
+// aggregate when there are several), as Spark's PIVOT. FOR (c, d) IN ((1, 'x') AS p, ...) pivots
+// on several columns: a value is a tuple, one constant per column. It plans as the DataFrame
+// pivot does.
 type PivotRef struct {
 	Input TableRef
 	// Aggregates are the aggregate expressions, UnresolvedAlias when named.
 	Aggregates []logical.Expr
-	Column     logical.Expr
-	// Values are the pivot values (constants); ValueAliases their names ("" for the value's text).
-	Values       []logical.Expr
+	Columns    []logical.Expr
+	// Values are the pivot values, one constant per column each; ValueAliases their names (""
+	// for the value's text).
+	Values       [][]logical.Expr
 	ValueAliases []string
 	Alias        string
 }
@@ -50,15 +54,23 @@ func (p *parser) pivotClause(input TableRef) (TableRef, error) {
 	if err := p.expectKeyword("FOR"); err != nil {
 		return nil, err
 	}
-	if p.atOp("(") {
-		return nil, p.unsupportedf("PIVOT over several columns (FOR (a, b) IN ...)")
+	// Column names, not expressions: "b IN (...)" would parse as a predicate.
+	parenthesized := p.acceptOp("(")
+	for {
+		column, err := p.qualifiedName()
+		if err != nil {
+			return nil, err
+		}
+		ref.Columns = append(ref.Columns, &logical.UnresolvedAttribute{NameParts: column})
+		if !parenthesized || !p.acceptOp(",") {
+			break
+		}
 	}
-	// A column name, not an expression: "b IN (...)" would parse as a predicate.
-	column, err := p.qualifiedName()
-	if err != nil {
-		return nil, err
+	if parenthesized {
+		if err := p.expectOp(")"); err != nil {
+			return nil, err
+		}
 	}
-	ref.Column = &logical.UnresolvedAttribute{NameParts: column}
 	if err := p.expectKeyword("IN"); err != nil {
 		return nil, err
 	}
@@ -66,15 +78,32 @@ func (p *parser) pivotClause(input TableRef) (TableRef, error) {
 		return nil, err
 	}
 	for {
-		v, err := p.expression()
-		if err != nil {
-			return nil, err
+		var value []logical.Expr
+		if len(ref.Columns) > 1 {
+			if !p.atOp("(") {
+				return nil, p.errorf("[PIVOT_VALUE_DATA_TYPE_MISMATCH] PIVOT over %d columns takes values of as many constants in parentheses, such as (1, 'x')", len(ref.Columns))
+			}
+			p.next()
+			listed, err := p.expressionList()
+			if err != nil {
+				return nil, err
+			}
+			if err := p.expectOp(")"); err != nil {
+				return nil, err
+			}
+			value = listed
+		} else {
+			v, err := p.expression()
+			if err != nil {
+				return nil, err
+			}
+			value = []logical.Expr{v}
 		}
 		alias, err := p.optionalAlias()
 		if err != nil {
 			return nil, err
 		}
-		ref.Values = append(ref.Values, v)
+		ref.Values = append(ref.Values, value)
 		ref.ValueAliases = append(ref.ValueAliases, alias)
 		if !p.acceptOp(",") {
 			break
@@ -116,34 +145,65 @@ func (b *Binder) pivot(ref *PivotRef) (logical.Plan, error) {
 			return nil, errkind.Invalid("[NON_AGGREGATE_FUNCTION_IN_PIVOT] '%s' in PIVOT is not an aggregate; PIVOT needs aggregate functions such as sum(x)", agg.String())
 		}
 	}
-	column, err := b.substitute(ref.Column)
-	if err != nil {
-		return nil, err
-	}
-	pivotColumn, err := a.ResolveExpr(column, input)
-	if err != nil {
-		return nil, err
-	}
-	pivotColumn = logical.StripAlias(pivotColumn)
-	values := make([]*logical.Literal, len(ref.Values))
-	for i, v := range ref.Values {
-		v, err := b.substitute(v)
+	columns := make([]logical.Expr, len(ref.Columns))
+	used := map[logical.ExprID]bool{}
+	for i, c := range ref.Columns {
+		column, err := b.substitute(c)
 		if err != nil {
 			return nil, err
 		}
-		resolved, err := a.ResolveExpr(v, input)
+		resolved, err := a.ResolveExpr(column, input)
 		if err != nil {
 			return nil, err
 		}
-		lit, ok := constantValue(logical.StripAlias(resolved))
-		if !ok {
-			return nil, errkind.Invalid("[NON_LITERAL_PIVOT_VALUES] pivot value '%s' is not a constant; PIVOT ... IN (...) takes literal values", resolved.String())
+		columns[i] = logical.StripAlias(resolved)
+		for id := range logical.ReferencedIDs(columns[i]) {
+			used[id] = true
 		}
-		values[i] = lit
+	}
+	conditions := make([]logical.Expr, len(ref.Values))
+	names := make([]string, len(ref.Values))
+	for i, value := range ref.Values {
+		if len(value) != len(columns) {
+			return nil, errkind.Invalid("[PIVOT_VALUE_DATA_TYPE_MISMATCH] pivot value (%s) has %d constants but PIVOT is over %d columns; give one constant per column",
+				logical.JoinExprs(value, ", "), len(value), len(columns))
+		}
+		texts := make([]string, len(value))
+		for j, v := range value {
+			v, err := b.substitute(v)
+			if err != nil {
+				return nil, err
+			}
+			resolved, err := a.ResolveExpr(v, input)
+			if err != nil {
+				return nil, err
+			}
+			lit, ok := constantValue(logical.StripAlias(resolved))
+			if !ok {
+				return nil, errkind.Invalid("[NON_LITERAL_PIVOT_VALUES] pivot value '%s' is not a constant; PIVOT ... IN (...) takes literal values", resolved.String())
+			}
+			equal, err := a.ResolveCall("<=>", []logical.Expr{columns[j], lit}, false)
+			if err != nil {
+				return nil, err
+			}
+			if conditions[i] == nil {
+				conditions[i] = equal
+			} else if conditions[i], err = a.ResolveCall("and", []logical.Expr{conditions[i], equal}, false); err != nil {
+				return nil, err
+			}
+			texts[j] = protoplan.PivotValueName(lit)
+		}
+		// Spark names a tuple value as its struct's text: {a, 1}.
+		names[i] = texts[0]
+		if len(texts) > 1 {
+			names[i] = "{" + strings.Join(texts, ", ") + "}"
+		}
+		if ref.ValueAliases[i] != "" {
+			names[i] = ref.ValueAliases[i]
+		}
 	}
 	// The grouping columns are the input's columns that neither the aggregates nor the pivot
-	// column read, in input order.
-	used := logical.ReferencedIDs(pivotColumn)
+	// columns read, in input order.
 	for _, agg := range aggregates {
 		for id := range logical.ReferencedIDs(agg) {
 			used[id] = true
@@ -155,7 +215,7 @@ func (b *Binder) pivot(ref *PivotRef) (logical.Plan, error) {
 			grouping = append(grouping, attr)
 		}
 	}
-	plan, err := b.C.PivotAggregate(input, grouping, pivotColumn, values, ref.ValueAliases, aggregates)
+	plan, err := b.C.PivotAggregateWhere(input, grouping, conditions, names, aggregates)
 	if err != nil {
 		return nil, err
 	}
