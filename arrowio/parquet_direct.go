@@ -336,7 +336,7 @@ func (r *directReader) readChunk(n, at int) (int, error) {
 	all := true
 	if r.predicate != nil {
 		var err error
-		selection, all, err = r.predicate.evaluate(r, n, nil, true)
+		selection, all, err = r.predicate.evaluate(r, n, nil, true, true)
 		if err != nil {
 			return 0, err
 		}
@@ -468,10 +468,15 @@ func (c *directColumn) finishOutput(mem memory.Allocator, rows int) arrow.Array 
 	return array.MakeFromData(d)
 }
 
-// load decodes the chunk's n rows into the scratch slices, row aligned.
-func (c *directColumn) load(n int) error {
+// load decodes the chunk's n rows into the scratch slices, row aligned. With a selection (all
+// false) a column read as dictionary indices may decode only the selected rows; the caller then
+// reads no other row of this chunk (selections only shrink as conjuncts run).
+func (c *directColumn) load(n int, selection []int32, all bool) error {
 	if c.loaded {
 		return nil
+	}
+	if c.usePages && (c.indexed || c.kind == directByteArray) {
+		return c.loadIndices(n, selection, all)
 	}
 	c.loaded = true
 	var definitions []int16
@@ -479,10 +484,7 @@ func (c *directColumn) load(n int) error {
 		c.definitions = grow(c.definitions, n)
 		definitions = c.definitions
 	}
-	if c.usePages && c.kind != directByteArray {
-		if c.indexed {
-			return c.loadIndices(n)
-		}
+	if c.usePages {
 		return c.loadPages(n)
 	}
 	var levels int64
@@ -514,9 +516,6 @@ func (c *directColumn) load(n int) error {
 			spread(c.float64s, definitions, n, read)
 		}
 	case directByteArray:
-		if c.usePages {
-			return c.loadIndices(n)
-		}
 		if c.records != nil {
 			return c.loadDictionary(n)
 		}
@@ -590,7 +589,7 @@ func (c *directColumn) skip(n int) error {
 	if c.usePages {
 		// Decoding indices costs little next to the page's decompression.
 		if c.kind == directByteArray || c.indexed {
-			return c.loadIndices(n)
+			return c.loadIndices(n, nil, false) // decodes no row on required columns
 		}
 		return c.loadPages(n)
 	}
@@ -624,7 +623,7 @@ func (c *directColumn) appendRows(n int, selection []int32, all bool, at int) er
 	if c.kind == directByteArray && !c.loaded && c.records == nil && !c.usePages {
 		return c.appendStrings(n, selection, all, at)
 	}
-	if err := c.load(n); err != nil {
+	if err := c.load(n, selection, all); err != nil {
 		return err
 	}
 	kept := n
@@ -957,7 +956,9 @@ func directBounds(column *directColumn, op string, v scalar.Scalar, asFloat bool
 
 // evaluate narrows the chunk's candidate rows (selection, or all n rows when all) to those p
 // may keep; it returns the new selection and whether it is still every row.
-func (p *directPredicate) evaluate(r *directReader, n int, selection []int32, all bool) ([]int32, bool, error) {
+// Inside an or, columns are decoded for every candidate row: its branches test the same rows
+// with different columns, so one branch's narrower selection must not limit another's.
+func (p *directPredicate) evaluate(r *directReader, n int, selection []int32, all bool, partial bool) ([]int32, bool, error) {
 	switch p.op {
 	case "and":
 		for _, child := range p.children {
@@ -969,7 +970,7 @@ func (p *directPredicate) evaluate(r *directReader, n int, selection []int32, al
 				before = len(selection)
 			}
 			var err error
-			selection, all, err = child.evaluate(r, n, selection, all)
+			selection, all, err = child.evaluate(r, n, selection, all, partial)
 			if err != nil {
 				return nil, false, err
 			}
@@ -1000,7 +1001,7 @@ func (p *directPredicate) evaluate(r *directReader, n int, selection []int32, al
 			if !all {
 				input = append(r.selection(len(selection)), selection...)
 			}
-			kept, keptAll, err := child.evaluate(r, n, input, all)
+			kept, keptAll, err := child.evaluate(r, n, input, all, false)
 			if err != nil {
 				return nil, false, err
 			}
@@ -1011,7 +1012,11 @@ func (p *directPredicate) evaluate(r *directReader, n int, selection []int32, al
 		}
 		return union, false, nil
 	}
-	if err := p.column.load(n); err != nil {
+	loadSelection, loadAll := selection, all
+	if !partial {
+		loadSelection, loadAll = nil, true
+	}
+	if err := p.column.load(n, loadSelection, loadAll); err != nil {
 		return nil, false, err
 	}
 	out := r.selection(n)
@@ -1368,22 +1373,23 @@ func (c *directColumn) loadPages(n int) error {
 	return nil
 }
 
-// loadIndices decodes the chunk's n rows of a dictionary-encoded string column as indices into
-// the row group's dictionary.
-func (c *directColumn) loadIndices(n int) error {
+// loadIndices decodes the chunk's n rows of a dictionary-encoded column as indices into the row
+// group's dictionary: every row, or on a required column only the selected ones (all false).
+func (c *directColumn) loadIndices(n int, selection []int32, all bool) error {
 	c.loaded = true
 	c.indices = grow(c.indices, n)
-	var valid []bool
+	c.valid = nil
 	if c.nullable {
 		c.valid = grow(c.valid[:0], n)
-		valid = c.valid
-	}
-	nulls, err := c.pages.readIndices(c.indices, valid, n)
-	if err != nil {
+		nulls, err := c.pages.readIndices(c.indices, c.valid, n)
+		if err != nil {
+			return errkind.Invalid("reading Parquet column %s: %v", c.field.Name, err)
+		}
+		if nulls == 0 {
+			c.valid = nil
+		}
+	} else if err := c.pages.readSelectedIndices(c.indices, n, selection, all); err != nil {
 		return errkind.Invalid("reading Parquet column %s: %v", c.field.Name, err)
-	}
-	if nulls == 0 {
-		c.valid = nil
 	}
 	if c.kind == directByteArray {
 		c.dictionaryOffsets, c.dictionaryBytes = c.pages.dictionaryOffsets, c.pages.dictionaryBytes

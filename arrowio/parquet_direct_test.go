@@ -403,6 +403,10 @@ func TestDirectReaderFiltersRows(t *testing.T) {
 		"nothing":       and(leaf("dec_big", "gt", int64(1<<40)), leaf("mode", "eq", "AIR")),
 		"everything":    leaf("dec_big", "gte", int64(-1<<40)),
 		"empty string":  and(leaf("mode", "lte", ""), leaf("i32", "gte", int64(-50000))),
+		// Required dictionary columns decoded only for the rows earlier conjuncts kept.
+		"required chain": and(leaf("dec_big", "gte", int64(-20000)), leaf("mode", "in", "TRUCK", "REG AIR"), leaf("dec_big", "lt", int64(30000))),
+		// Or branches over the same columns with different selections.
+		"branches": or(and(leaf("mode", "eq", "AIR"), leaf("dec_big", "lt", int64(0))), and(leaf("dec_big", "gte", int64(40000)), leaf("mode", "eq", "TRUCK"))),
 	}
 	for name, condition := range conditions {
 		var keep []int64

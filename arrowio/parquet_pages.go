@@ -483,3 +483,94 @@ func spreadValid(out []int32, valid []bool, present int) {
 		}
 	}
 }
+
+// readSelectedIndices is readIndices for a required column that decodes only the rows in
+// selection (sorted; every row when all); the other rows of out are left as they were.
+func (d *pageDecoder) readSelectedIndices(out []int32, n int, selection []int32, all bool) error {
+	if all {
+		_, err := d.readIndices(out, nil, n)
+		return err
+	}
+	next := 0 // the first selected row not read yet
+	size := uint32(d.dictionarySize)
+	for row := 0; row < n; {
+		if d.left == 0 {
+			if err := d.nextPage(); err != nil {
+				return err
+			}
+			size = uint32(d.dictionarySize)
+			continue
+		}
+		if !d.dictionaryEncoded {
+			return fmt.Errorf("a plain page where the footer lists only dictionary pages")
+		}
+		k := min(d.left, n-row)
+		end := next
+		for end < len(selection) && int(selection[end]) < row+k {
+			end++
+		}
+		rows := selection[next:end]
+		if err := d.indices.readSelected(out, row, k, rows); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if uint32(out[r]) >= size {
+				return fmt.Errorf("dictionary index %d out of range [0, %d)", out[r], size)
+			}
+		}
+		next = end
+		d.left -= k
+		row += k
+	}
+	return nil
+}
+
+// readSelected passes over the next count values, which belong to rows base to base+count-1,
+// writing only those of rows (sorted, within that range) to out[row].
+func (h *hybridDecoder) readSelected(out []int32, base, count int, rows []int32) error {
+	position, end, next := base, base+count, 0
+	for position < end {
+		if h.repeated > 0 {
+			k := min(h.repeated, end-position)
+			for next < len(rows) && int(rows[next]) < position+k {
+				out[rows[next]] = int32(h.value)
+				next++
+			}
+			h.repeated -= k
+			position += k
+			continue
+		}
+		if h.packed > 0 {
+			k := min(h.packed, end-position)
+			for next < len(rows) && int(rows[next]) < position+k {
+				out[rows[next]] = int32(h.extract(h.bit + (int(rows[next])-position)*h.bitWidth))
+				next++
+			}
+			h.bit += k * h.bitWidth
+			h.packed -= k
+			position += k
+			continue
+		}
+		if err := h.nextRun(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// extract reads the bit-packed value at bit of the current run.
+func (h *hybridDecoder) extract(bit int) uint32 {
+	if h.bitWidth == 0 {
+		return 0
+	}
+	data := h.packedData
+	var word uint64
+	if bit>>3+8 <= len(data) {
+		word = binary.LittleEndian.Uint64(data[bit>>3:])
+	} else {
+		for j, b := range data[bit>>3:] {
+			word |= uint64(b) << (8 * j)
+		}
+	}
+	return uint32(word >> uint(bit&7) & h.mask)
+}

@@ -1,5 +1,5 @@
 """Writes direct_pyarrow.parquet and direct_pyarrow_v2.parquet (data pages v1 and v2; comment,
-i64 and f32 plain encoded, every other column dictionary encoded), the pyarrow-written files of arrowio's
+i64 and f32 plain encoded, every other column dictionary encoded; columns without nulls required), the pyarrow-written files of arrowio's
 direct reader tests.
 
 Run from the repository root: .venv/bin/python arrowio/testdata/make_direct_pyarrow.py
@@ -32,6 +32,9 @@ table = pa.table({
     "comment": pa.array(null_every(4, [f"comment {i} is unique" for i in rows]), pa.string()),
     "payload": pa.array([bytes([i % 7, 0, i % 11]) for i in rows], pa.binary()),
 })
+# Columns without nulls are required (no definition levels), as in TPC-H files.
+REQUIRED = ("i64", "f64", "dec_big", "mode", "payload")
+table = table.cast(pa.schema([field.with_nullable(field.name not in REQUIRED) for field in table.schema]))
 PLAIN = ("comment", "i64", "f32")
 for name, version in [("direct_pyarrow.parquet", "1.0"), ("direct_pyarrow_v2.parquet", "2.0")]:
     pq.write_table(table, f"arrowio/testdata/{name}", row_group_size=1000,
