@@ -265,14 +265,21 @@ func (f *flightSQLServer) CreatePreparedStatement(ctx context.Context, req fligh
 	f.mu.Unlock()
 	res.Handle = []byte(handle)
 	// The parameter schema types each ? from its context (id > ? takes id's type, widened to
-	// bigint or double, the types clients bind with); a parameter nothing types is null-typed.
+	// bigint or double, the types clients bind with). When a parameter has no type from its
+	// context (SELECT ?), there is no parameter schema: clients then bind values with their own
+	// types, which Go's database/sql driver can only do without a schema (it has no builder for
+	// a null-typed field); see docs/decisions/0025.
 	if count := sqlplan.ParameterCount(req.GetQuery()); count > 0 {
 		converter := protoplan.NewConverter(f.s.NewAnalyzer(f.s.session(ctx)))
 		fields := make([]arrow.Field, count)
+		typed := true
 		for i, t := range sqlplan.ParameterTypes(converter, stmt, count) {
 			fields[i] = arrow.Field{Name: fmt.Sprintf("parameter_%d", i+1), Type: t, Nullable: true}
+			typed = typed && t.ID() != arrow.NULL
 		}
-		res.ParameterSchema = arrow.NewSchema(fields, nil)
+		if typed {
+			res.ParameterSchema = arrow.NewSchema(fields, nil)
+		}
 	} else {
 		if qs, ok := stmt.(*sqlplan.QueryStatement); ok {
 			session := f.s.session(ctx)

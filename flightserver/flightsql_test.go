@@ -64,6 +64,29 @@ func TestFlightSQLDatabaseSQLDriver(t *testing.T) {
 	require.NoError(t, a.QueryRow("SELECT count(*) FROM mine WHERE id >= ? AND name <> ? AND id * 1.0 < ?", 1, "y", 5.5).Scan(&matched))
 	require.Equal(t, int64(1), matched)
 
+	// A parameter nothing types (SELECT ?) leaves the statement without a parameter schema, so
+	// the driver binds each Go value with its own type; typed ones still use the schema.
+	var untypedInt int64
+	require.NoError(t, a.QueryRow("SELECT ?", int64(42)).Scan(&untypedInt))
+	require.Equal(t, int64(42), untypedInt)
+	var untypedText string
+	require.NoError(t, a.QueryRow("SELECT ?", "text").Scan(&untypedText))
+	require.Equal(t, "text", untypedText)
+	var untypedFloat float64
+	require.NoError(t, a.QueryRow("SELECT ?", 1.25).Scan(&untypedFloat))
+	require.Equal(t, 1.25, untypedFloat)
+	require.NoError(t, a.QueryRow("SELECT ? * 2.0", 1.25).Scan(&untypedFloat))
+	require.Equal(t, 2.5, untypedFloat)
+	var plusOne int64
+	require.NoError(t, a.QueryRow("SELECT ? + 1", 41).Scan(&plusOne))
+	require.Equal(t, int64(42), plusOne)
+	var echoed, idName string
+	require.NoError(t, a.QueryRow("SELECT ?, name FROM mine WHERE id = ?", "label", 2).Scan(&echoed, &idName))
+	require.Equal(t, []string{"label", "y"}, []string{echoed, idName})
+	var flag bool
+	require.NoError(t, a.QueryRow("SELECT NOT ?", false).Scan(&flag))
+	require.True(t, flag)
+
 	_, err = a.Exec("CREATE TABLE bound (n INT, s STRING) USING parquet")
 	require.NoError(t, err)
 	_, err = a.Exec("INSERT INTO bound VALUES (?, ?)", 7, "seven")
@@ -171,8 +194,7 @@ func TestFlightSQLClientMetadataAndErrors(t *testing.T) {
 	for text, want := range map[string][]arrow.DataType{
 		"SELECT y FROM t WHERE y = ? AND x BETWEEN ? AND ?":    {arrow.BinaryTypes.String, arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Int64},
 		"SELECT x FROM t WHERE x * 1.5 > ? OR y IN (?, 'two')": {arrow.PrimitiveTypes.Float64, arrow.BinaryTypes.String},
-		"SELECT ?":                                   {arrow.Null},
-		"SELECT x FROM t LIMIT ?":                    {arrow.Null},
+		"SELECT ? + 1":                               {arrow.PrimitiveTypes.Int64},
 		"INSERT INTO t VALUES (?, ?)":                {arrow.PrimitiveTypes.Int64, arrow.BinaryTypes.String},
 		"INSERT INTO t (y, x) VALUES (?, 2), (?, ?)": {arrow.BinaryTypes.String, arrow.BinaryTypes.String, arrow.PrimitiveTypes.Int64},
 		"SELECT upper(?), date_add(?, 1)":            {arrow.BinaryTypes.String, arrow.FixedWidthTypes.Date32},
@@ -185,6 +207,13 @@ func TestFlightSQLClientMetadataAndErrors(t *testing.T) {
 		}
 		require.Equal(t, want, got, text)
 		require.NoError(t, typed.Close(ctx))
+	}
+	// A parameter nothing types leaves no parameter schema: clients bind their own types.
+	for _, text := range []string{"SELECT ?", "SELECT x FROM t LIMIT ?", "SELECT ?, x FROM t WHERE x = ?"} {
+		untyped, err := cl.Prepare(ctx, text)
+		require.NoError(t, err, text)
+		require.Nil(t, untyped.ParameterSchema(), text)
+		require.NoError(t, untyped.Close(ctx))
 	}
 
 	// Errors carry positions, suggestions and gRPC codes.
