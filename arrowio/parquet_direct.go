@@ -125,6 +125,11 @@ type directColumn struct {
 	usePages bool
 	// indexed: a fixed-width chunk's rows are indices into the page decoder's dictionary.
 	indexed bool
+	// uniform is the width of every value of the string dictionary of row group widthRowGroup
+	// (uniformOK), computed once per dictionary.
+	uniform                            int32
+	uniformOK                          bool
+	widthRowGroup, widthDictionarySize int
 	// dictionaryRows: the chunk's strings are indices (row aligned) into dictionaryOffsets and
 	// dictionaryBytes.
 	dictionaryRows bool
@@ -172,7 +177,7 @@ func newDirectReader(fr *pqarrow.FileReader, fields []int, rowGroups []int, mem 
 		if !ok {
 			return nil
 		}
-		c := &directColumn{field: *field.Field, kind: kind, index: field.ColIndex, nullable: column.MaxDefinitionLevel() > 0, info: field.LevelInfo}
+		c := &directColumn{field: *field.Field, kind: kind, index: field.ColIndex, nullable: column.MaxDefinitionLevel() > 0, info: field.LevelInfo, widthRowGroup: -1}
 		if kind == directByteArray && allDictionaryPages(md, field.ColIndex, rowGroups) {
 			c.records = file.NewRecordReader(column, field.LevelInfo, &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: field.Field.Type}, mem, nil)
 		}
@@ -1308,6 +1313,52 @@ func (c *directColumn) gatherDictionary(offsets []int32, n int, selection []int3
 	indices, valid := c.indices[:n], c.valid
 	// A local slice: appending to the column's field would cost a write barrier per value.
 	outBytes := c.outBytes
+	if valid == nil && len(dictionaryOffsets) > 1 {
+		if c.widthRowGroup != c.rowGroupSerial || c.widthDictionarySize != len(dictionaryOffsets) {
+			c.uniform, c.uniformOK = uniformWidth(dictionaryOffsets)
+			c.widthRowGroup, c.widthDictionarySize = c.rowGroupSerial, len(dictionaryOffsets)
+		}
+		if width, ok := c.uniform, c.uniformOK; ok && width <= 8 {
+			// Flags and codes of one width: offsets are multiples of it, bytes are copied
+			// without growing checks.
+			rows := n
+			if !all {
+				rows = len(selection)
+			}
+			base := len(outBytes)
+			outBytes = slices.Grow(outBytes, rows*int(width))[:base+rows*int(width)]
+			w := int(width)
+			for i := range rows {
+				offsets[at+i+1] = int32(base + (i+1)*w)
+			}
+			data := outBytes[base:]
+			if w == 1 {
+				if all {
+					for i, k := range indices {
+						data[i] = dictionaryBytes[k]
+					}
+				} else {
+					for i, row := range selection {
+						data[i] = dictionaryBytes[indices[row]]
+					}
+				}
+				c.outBytes = outBytes
+				return c.checkStringSize()
+			}
+			if all {
+				for i, k := range indices {
+					copy(data[i*w:i*w+w], dictionaryBytes[int(k)*w:int(k)*w+w])
+				}
+			} else {
+				for i, row := range selection {
+					k := int(indices[row])
+					copy(data[i*w:i*w+w], dictionaryBytes[k*w:k*w+w])
+				}
+			}
+			c.outBytes = outBytes
+			return c.checkStringSize()
+		}
+	}
 	if all {
 		for row, k := range indices {
 			if valid == nil || valid[row] {

@@ -510,7 +510,13 @@ func (d *pageDecoder) readSelectedIndices(out []int32, n int, selection []int32,
 			end++
 		}
 		rows := selection[next:end]
-		if err := d.indices.readSelected(out, row, k, rows); err != nil {
+		if len(rows)*4 >= k {
+			// Dense selections: unpacking every value in bulk beats extracting each one.
+			dense := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(out[row:]))), k)
+			if err := d.indices.readUint32(dense); err != nil {
+				return err
+			}
+		} else if err := d.indices.readSelected(out, row, k, rows); err != nil {
 			return err
 		}
 		for _, r := range rows {
