@@ -318,10 +318,29 @@ func (g *groupedPython) prepare(ctx context.Context) (bool, error) {
 		}
 	}
 	groupCol := int64Array(mem, sortedIDs)
-	cols := append(append([]arrow.Array(nil), sorted.Columns()...), groupCol)
-	payload := array.NewRecordBatch(sendSchema, cols, int64(n))
+	cols := make([]arrow.Array, 0, sorted.NumCols()+1)
+	for _, c := range sorted.Columns() {
+		c.Retain()
+		cols = append(cols, c)
+	}
+	cols = append(cols, groupCol)
 	sorted.Release()
-	groupCol.Release()
+	defer func() { releaseArrays(cols) }()
+	var frameConfig map[string]string
+	if len(g.node.Frames) > 0 {
+		// Framed window calls: each row's frame as [begin, end) within its group, in columns
+		// before the group number; the worker calls such a function once per row.
+		bounds, fields, config, err := g.frameColumns(ec, sortedIDs, sendSchema.NumFields()-1)
+		if err != nil {
+			return false, err
+		}
+		last := len(cols) - 1
+		cols = append(append(cols[:last:last], bounds...), cols[last])
+		schemaFields := sendSchema.Fields()
+		sendSchema = arrow.NewSchema(append(append(schemaFields[:len(schemaFields)-1:len(schemaFields)-1], fields...), schemaFields[len(schemaFields)-1]), nil)
+		frameConfig = config
+	}
+	payload := array.NewRecordBatch(sendSchema, cols, int64(n))
 
 	if g.node.Function == nil && !g.node.Window {
 		// The aggregate's output starts with each group's key values.
@@ -342,6 +361,12 @@ func (g *groupedPython) prepare(ctx context.Context) (bool, error) {
 	}
 
 	h := g.header(sendSchema, offsets)
+	for k, v := range frameConfig {
+		if h.Config == nil {
+			h.Config = map[string]string{}
+		}
+		h.Config[k] = v
+	}
 	batchSize := g.tc.BatchSize
 	feed := func(ctx context.Context, task *udf.Task) error {
 		defer payload.Release()
@@ -357,6 +382,50 @@ func (g *groupedPython) prepare(ctx context.Context) (bool, error) {
 	}
 	g.stream = s
 	return true, nil
+}
+
+// frameColumns computes, for each window call over an ordered or bounded frame, every row's
+// frame in g.sortedInput (rows in (group, order) order, groups numbered by ids) as begin and end
+// columns relative to the row's group start (PySpark's bounded window protocol). config tells
+// the worker which columns hold function i's bounds: "quiver.window.frame.<i>" = "begin,end"
+// (offsets into the sent schema, counted from first).
+func (g *groupedPython) frameColumns(ec *EvalContext, ids []int32, first int) ([]arrow.Array, []arrow.Field, map[string]string, error) {
+	n := len(ids)
+	partStart, partEnd := make([]int32, n), make([]int32, n)
+	for start := 0; start < n; {
+		end := start + 1
+		for end < n && ids[end] == ids[start] {
+			end++
+		}
+		for i := start; i < end; i++ {
+			partStart[i], partEnd[i] = int32(start), int32(end)
+		}
+		start = end
+	}
+	var columns []arrow.Array
+	var fields []arrow.Field
+	config := map[string]string{}
+	for i, frame := range g.node.Frames {
+		if frame == nil || frame.IsWholePartition() {
+			continue
+		}
+		lo, hi, err := frameBounds(ec, g.sortedInput, partStart, partEnd, g.node.OrderSpec, frame)
+		if err != nil {
+			releaseArrays(columns)
+			return nil, nil, nil, err
+		}
+		begin, end := make([]int64, n), make([]int64, n)
+		for r := 0; r < n; r++ {
+			begin[r] = int64(lo[r] - partStart[r])
+			end[r] = max(int64(hi[r]-partStart[r])+1, begin[r])
+		}
+		at := first + len(fields)
+		config[fmt.Sprintf("quiver.window.frame.%d", i)] = fmt.Sprintf("%d,%d", at, at+1)
+		columns = append(columns, buildInt64(g.tc, begin, nil), buildInt64(g.tc, end, nil))
+		fields = append(fields, arrow.Field{Name: fmt.Sprintf("__begin%d", i), Type: arrow.PrimitiveTypes.Int64},
+			arrow.Field{Name: fmt.Sprintf("__end%d", i), Type: arrow.PrimitiveTypes.Int64})
+	}
+	return columns, fields, config, nil
 }
 
 func takeArray(ec *EvalContext, a arrow.Array, indices arrow.Array) (arrow.Array, error) {

@@ -357,6 +357,24 @@ func (w *windowOperator) offsetFunction(ec *EvalContext, call *logical.Call, b a
 	return compute.TakeArray(ec.ComputeContext(), both, indices)
 }
 
+// frameBounds computes each row's frame [lo, hi] (inclusive row numbers of b; lo > hi is empty)
+// for rows of b ordered by (partition, order), given each row's partition [start, end).
+func frameBounds(ec *EvalContext, b arrow.RecordBatch, partStart, partEnd []int32, order []*logical.SortOrder, frame *logical.WindowFrame) (lo, hi []int32, err error) {
+	orderExprs := make([]logical.Expr, len(order))
+	for i, o := range order {
+		orderExprs[i] = o.Child
+	}
+	orderKeys, err := evalExprList(ec, orderExprs, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer releaseArrayList(orderKeys)
+	n := int(b.NumRows())
+	f := &windowFrames{n: n, orderKeys: orderKeys, partStart: partStart, partEnd: partEnd}
+	f.peerStart, f.peerEnd = groupBounds(ec.Task, orderKeys, n, partStart)
+	return frameRange(frame, order, f)
+}
+
 // frameRange computes each row's frame [lo, hi] (inclusive; lo > hi is empty).
 func frameRange(fr *logical.WindowFrame, orders []*logical.SortOrder, f *windowFrames) (lo, hi []int32, err error) {
 	n := f.n

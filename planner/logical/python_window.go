@@ -9,6 +9,10 @@ import "fmt"
 type WindowInPython struct {
 	Input     Plan
 	Partition []Expr
+	// OrderSpec and Frames (one per call) are set when a call's frame is not the whole
+	// partition: such a call runs once per row over the rows of the row's frame.
+	OrderSpec []*SortOrder
+	Frames    []*WindowFrame
 	Calls     []*PythonUDF
 	// Results are the calls' output columns, appended to Input's.
 	Results []*ColumnRef

@@ -6,7 +6,7 @@ import (
 
 // PythonWindows moves pandas aggregate UDFs used over a window out of Window nodes into a
 // WindowInPython node below them (Spark's ExtractWindowExpressions does the same for
-// WindowInPandas). The front end accepts only whole-partition frames for them.
+// WindowInPandas). Calls over ordered or bounded frames carry the order and their frames.
 type PythonWindows struct{}
 
 func init() { RegisterRule(PythonWindows{}) }
@@ -34,10 +34,19 @@ func (PythonWindows) Apply(p logical.Plan) (logical.Plan, bool, error) {
 		}
 		changed = true
 		eval := &logical.WindowInPython{Input: w.Input, Partition: w.PartitionSpec}
+		framed := false
 		for _, e := range python {
 			call, _ := pythonWindowCall(e)
+			frame := e.Child.(*logical.WindowExpr).Frame
+			framed = framed || frame != nil && !frame.IsWholePartition()
 			eval.Calls = append(eval.Calls, call)
+			eval.Frames = append(eval.Frames, frame)
 			eval.Results = append(eval.Results, e.ToAttribute())
+		}
+		if framed {
+			eval.OrderSpec = w.OrderSpec
+		} else {
+			eval.Frames = nil
 		}
 		if len(rest) == 0 {
 			return eval, nil

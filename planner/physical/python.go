@@ -77,7 +77,12 @@ type GroupedPython struct {
 	Window bool
 	// Sorted: Input is ordered by Grouping (a Sort below), so groups stream to the worker as
 	// they come instead of the partition being gathered first.
-	Sorted    bool
+	Sorted bool
+	// OrderSpec and Frames (one per call, bound to Input) are set for window calls over
+	// ordered or bounded frames: Input is sorted by (Grouping, OrderSpec) and each such call
+	// runs once per row over its frame. A nil or whole-partition frame is the whole group.
+	OrderSpec []*logical.SortOrder
+	Frames    []*logical.WindowFrame
 	OutSchema *arrow.Schema
 }
 
@@ -93,7 +98,16 @@ func (g *GroupedPython) Describe() string {
 		calls[i] = c
 	}
 	if g.Window {
-		return fmt.Sprintf("WindowInPandas [%s], partition by [%s]", logical.JoinExprs(calls, ", "), logical.JoinExprs(g.Grouping, ", "))
+		frames := ""
+		for i, f := range g.Frames {
+			if f != nil && !f.IsWholePartition() {
+				frames += fmt.Sprintf(", %s %s", g.Calls[i].Function.Name, f.String())
+			}
+		}
+		if frames != "" {
+			frames = fmt.Sprintf(", order by [%s]%s", describeOrders(g.OrderSpec), frames)
+		}
+		return fmt.Sprintf("WindowInPandas [%s], partition by [%s]%s", logical.JoinExprs(calls, ", "), logical.JoinExprs(g.Grouping, ", "), frames)
 	}
 	return fmt.Sprintf("AggregateInPandas [%s], [%s]", logical.JoinExprs(g.Grouping, ", "), logical.JoinExprs(calls, ", "))
 }
@@ -140,6 +154,22 @@ func lowerWindowInPython(p *Planner, n logical.Plan) (Node, error) {
 	calls, err := BindPythonCalls(w.Calls, w.Input.Output())
 	if err != nil {
 		return nil, err
+	}
+	if len(w.Frames) > 0 {
+		// Framed calls: the partition is gathered (rows in (keys, order) order) and each row's
+		// frame computed over its group.
+		order, err := BindOrders(w.OrderSpec, w.Input.Output())
+		if err != nil {
+			return nil, err
+		}
+		sortKeys := make([]*logical.SortOrder, 0, len(keys)+len(order))
+		for _, k := range keys {
+			sortKeys = append(sortKeys, &logical.SortOrder{Child: k})
+		}
+		sortKeys = append(sortKeys, order...)
+		sorted := &Sort{Input: clusterBy(p, input, keys), Order: sortKeys}
+		return &GroupedPython{Input: sorted, Grouping: keys, Calls: calls, Window: true, OrderSpec: order, Frames: w.Frames,
+			OutSchema: logical.OutputSchema(w)}, nil
 	}
 	sorted, ok := sortedGroups(clusterBy(p, input, keys), keys)
 	return &GroupedPython{Input: sorted, Grouping: keys, Calls: calls, Window: true, Sorted: ok, OutSchema: logical.OutputSchema(w)}, nil

@@ -6,22 +6,24 @@ import (
 )
 
 // completePythonWindow checks a grouped aggregate pandas UDF used over a window
-// (pandas_udf(Series -> scalar).over(...)) and sets its frame. The whole partition is the only
-// frame supported: each row gets the function's value over its window partition, which is what
-// Spark computes for an unordered window.
+// (pandas_udf(Series -> scalar).over(...)) and sets its frame as Spark does: the whole
+// partition without an ORDER BY, RANGE UNBOUNDED PRECEDING..CURRENT ROW with one. Ordered and
+// bounded frames (rowsBetween, rangeBetween) call the function once per row on the rows of its
+// frame, as PySpark 4 does.
 func completePythonWindow(w *logical.WindowExpr) error {
-	name := w.Function.(*logical.PythonUDF).Function.Name
 	if w.Frame == nil {
-		if len(w.OrderSpec) > 0 {
-			return errkind.NotImplemented("pandas UDF '%s' over an ordered window (a growing frame) is not supported; "+
-				"drop the orderBy or use rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)", name)
-		}
-		w.Frame = &logical.WindowFrame{Type: logical.RowFrame, Lower: logical.FrameBound{Unbounded: true}, Upper: logical.FrameBound{Unbounded: true}}
+		w.Frame = logical.DefaultFrame(len(w.OrderSpec) > 0)
+	}
+	if w.Frame.IsWholePartition() {
 		return nil
 	}
-	if !w.Frame.Lower.Unbounded || !w.Frame.Upper.Unbounded {
-		return errkind.NotImplemented("pandas UDF '%s' over the bounded window frame %s is not supported; "+
-			"use an unbounded frame (rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing))", name, w.Frame.String())
+	name := w.Function.(*logical.PythonUDF).Function.Name
+	if len(w.OrderSpec) == 0 {
+		return errkind.Invalid("pandas UDF '%s' over the window frame %s needs an ordered window: add orderBy(...) to the Window or use the whole partition", name, w.Frame.String())
+	}
+	if w.Frame.Type == logical.RangeFrame && len(w.OrderSpec) != 1 &&
+		(!w.Frame.Lower.Unbounded && w.Frame.Lower.Offset != 0 || !w.Frame.Upper.Unbounded && w.Frame.Upper.Offset != 0) {
+		return errkind.Invalid("pandas UDF '%s': a RANGE frame with value offsets (%s) needs exactly one orderBy column, got %d", name, w.Frame.String(), len(w.OrderSpec))
 	}
 	return nil
 }

@@ -1163,10 +1163,15 @@ def _grouped_agg(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Outp
     window = task.eval_type == _ET.PYTHON_EVAL_TYPE_SQL_WINDOW_AGG_PANDAS_UDF
     results: list[list] = [[] for _ in functions]
     counts: list[int] = []
+    # Window calls over ordered or bounded frames: the executor sends each row's frame as
+    # [begin, end) within its group; such a function runs once per row, as in PySpark.
+    frames = {i: tuple(int(c) for c in task.config[f"quiver.window.frame.{i}"].split(","))
+              for i in range(len(functions)) if f"quiver.window.frame.{i}" in task.config}
+    whole = [i for i in range(len(functions)) if i not in frames]
 
     def flush() -> None:
         arrays = []
-        for (name, _, _, rt), values in zip(functions, results):
+        for i, ((name, _, _, rt), values) in enumerate(zip(functions, results)):
             out.current = name
             try:
                 arr = pa.array(values, type=rt)
@@ -1174,8 +1179,8 @@ def _grouped_agg(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Outp
                 kinds = sorted({type(v).__name__ for v in values if v is not None}) or ["None"]
                 raise TypeError(f"UDF '{name}' is declared to return {spark_type_name(rt)} (Arrow {rt}) but returned "
                                 f"values of Python type {', '.join(kinds)}: {e}") from None
-            if window:
-                arr = arr.take(pa.array([i for i, c in enumerate(counts) for _ in range(c)], type=pa.int64()))
+            if window and i not in frames:
+                arr = arr.take(pa.array([g for g, c in enumerate(counts) for _ in range(c)], type=pa.int64()))
             arrays.append(arr)
             values.clear()
         counts.clear()
@@ -1187,8 +1192,12 @@ def _grouped_agg(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Outp
         columns: dict[int, list[Any]] = {}
         for o in {o for _, _, offsets, _ in functions for o in offsets}:
             columns[o] = list(_group_slices(_to_series_or_frame(batch.column(o)), bounds))
+        frame_bounds = {i: (batch.column(b).to_numpy(zero_copy_only=False), batch.column(e).to_numpy(zero_copy_only=False))
+                        for i, (b, e) in frames.items()}
         for group, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
-            _aggregate_group(functions, results, columns, group, out)
+            _aggregate_group([functions[i] for i in whole], [results[i] for i in whole], columns, group, out)
+            for i, (begins, ends) in frame_bounds.items():
+                _aggregate_frames(functions[i], results[i], columns, group, begins[a:b], ends[a:b], out)
             counts.append(b - a)
             if len(counts) >= 10000:
                 flush()
@@ -1196,18 +1205,33 @@ def _grouped_agg(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Outp
         flush()
 
 
+def _aggregate_frames(function: tuple, values: list, columns: dict[int, list[Any]], group: int, begins: Any, ends: Any,
+                      out: _Output) -> None:
+    """Calls an aggregate function once per row of a group on the slices of the row's frame
+    (rows [begin, end) of the group, keeping the group's index as PySpark does)."""
+    name, f, offsets, rt = function
+    out.current = name
+    args = [columns[o][group] for o in offsets]
+    for begin, end in zip(begins.tolist(), ends.tolist()):
+        values.append(_aggregate_value(name, rt, f(*[s.iloc[begin:end] for s in args])))
+
+
+def _aggregate_value(name: str, rt: pa.DataType, value: Any) -> Any:
+    """An aggregate function's result as a Python scalar, or a TypeError naming the UDF."""
+    if hasattr(value, "__len__") and not isinstance(value, (str, bytes, dict)) and not (
+            pa.types.is_list(rt) or pa.types.is_struct(rt) or pa.types.is_map(rt)):
+        raise TypeError(f"UDF '{name}' is a grouped aggregate pandas UDF and must return a scalar of type "
+                        f"{spark_type_name(rt)}, but returned {describe_value(value)}")
+    if hasattr(value, "item") and not isinstance(value, (list, dict)):
+        value = value.item()
+    return value
+
+
 def _aggregate_group(functions: list, results: list[list], columns: dict[int, list[Any]], group: int, out: _Output) -> None:
     """Calls each aggregate function on one group's argument slices and keeps its scalar."""
     for (name, f, offsets, rt), values in zip(functions, results):
         out.current = name
-        value = f(*[columns[o][group] for o in offsets])
-        if hasattr(value, "__len__") and not isinstance(value, (str, bytes, dict)) and not (
-                pa.types.is_list(rt) or pa.types.is_struct(rt) or pa.types.is_map(rt)):
-            raise TypeError(f"UDF '{name}' is a grouped aggregate pandas UDF and must return a scalar of type "
-                            f"{spark_type_name(rt)}, but returned {describe_value(value)}")
-        if hasattr(value, "item") and not isinstance(value, (list, dict)):
-            value = value.item()
-        values.append(value)
+        values.append(_aggregate_value(name, rt, f(*[columns[o][group] for o in offsets])))
 
 
 _HANDLERS = {

@@ -74,10 +74,51 @@ def test_window_pandas_udf_without_partition_is_one_window(data):
     np.testing.assert_allclose(got.m.to_numpy(), np.full(len(pdf), pdf.v.mean()), rtol=1e-12)
 
 
-def test_window_pandas_udf_over_a_growing_frame_is_refused(data):
+def test_window_pandas_udf_over_ordered_and_bounded_frames_matches_pandas_rolling(data):
+    """rowsBetween(-2, 0), the default growing frame, rowsBetween(-1, 1) and rangeBetween(-5, 0)
+    per row over each partition, against pandas rolling/expanding on the same order."""
+    pdf, df = data
+    # 600 rows: each framed call runs once per row.
+    pdf, df = pdf[pdf.id < 600], df.filter("id < 600")
+    w = Window.partitionBy("h").orderBy("id")
+    got = df.select("id", "h", "v",
+                    mean_udf("v").over(w.rowsBetween(-2, 0)).alias("trailing"),
+                    mean_udf("v").over(w).alias("running"),
+                    size_udf("v").over(w.rowsBetween(-1, 1)).alias("centered"),
+                    mean_udf("v").over(w.rangeBetween(-5, 0)).alias("by_id"),
+                    mean_udf("v").over(Window.partitionBy("h")).alias("whole")).toPandas()
+    got = got.sort_values("id").reset_index(drop=True)
+    ordered = pdf.sort_values("id")
+    grouped = ordered.groupby("h").v
+    exp_rolling = grouped.transform(lambda s: s.rolling(3, min_periods=1).mean()).sort_index()
+    exp_running = grouped.transform(lambda s: s.expanding().mean()).sort_index()
+    exp_centered = grouped.transform(lambda s: s.rolling(3, center=True, min_periods=1).count()).sort_index()
+    by_id = [pdf.v[(pdf.h == h) & (pdf.id >= i - 5) & (pdf.id <= i)].mean() for i, h in zip(pdf.id, pdf.h)]
+    np.testing.assert_allclose(got.trailing.to_numpy(), exp_rolling.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(got.running.to_numpy(), exp_running.to_numpy(), rtol=1e-9)
+    assert got.centered.tolist() == exp_centered.astype("int64").tolist()
+    np.testing.assert_allclose(got.by_id.to_numpy(), np.array(by_id), rtol=1e-12)
+    np.testing.assert_allclose(got.whole.to_numpy(), pdf.groupby("h").v.transform("mean").to_numpy(), rtol=1e-12)
+
+
+def test_window_pandas_udf_frames_match_pyspark(spark):
+    """Peers (equal order values) share a RANGE frame; the answers were recorded from PySpark 4.3
+    (local mode) on this program."""
+    pdf = pd.DataFrame({"g": [1, 1, 1, 1, 2, 2, 2], "t": [1, 2, 2, 4, 1, 3, 5], "v": [1.0, 2.0, 3.0, 4.0, 10.0, 20.0, 30.0]})
+    df = spark.createDataFrame(pdf)
+    w = Window.partitionBy("g").orderBy("t")
+    out = df.select("g", "t", "v", mean_udf("v").over(w.rowsBetween(-2, 0)).alias("r"), mean_udf("v").over(w).alias("run"),
+                    mean_udf("v").over(w.rangeBetween(-1, 0)).alias("rg"),
+                    mean_udf("v").over(Window.partitionBy("g")).alias("all")).orderBy("g", "t", "v").toPandas()
+    assert out.run.tolist() == [1.0, 2.0, 2.0, 2.5, 10.0, 15.0, 20.0]
+    assert out.rg.tolist() == [1.0, 2.0, 2.0, 4.0, 10.0, 20.0, 30.0]
+    assert out["all"].tolist() == [2.5] * 4 + [20.0] * 3
+    assert out.r.tolist()[4:] == [10.0, 15.0, 20.0]
+
+
+def test_window_pandas_udf_bounded_frame_without_order_is_refused(data):
     _, df = data
     with pytest.raises(Exception, match="ordered window"):
-        df.select(mean_udf("v").over(Window.partitionBy("h").orderBy("id"))).collect()
-    # The whole partition, spelled out, is accepted.
+        df.select(mean_udf("v").over(Window.partitionBy("h").rowsBetween(-1, 0))).collect()
     whole = Window.partitionBy("h").orderBy("id").rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
     assert df.select(mean_udf("v").over(whole).alias("m")).count() == 3000
