@@ -1,6 +1,7 @@
 package sqlplan
 
 import (
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/quiverdata/quiver/arrowio"
@@ -675,4 +676,111 @@ func keyDistinct(p logical.Plan, key logical.Expr) (float64, bool) {
 	base := estimateRows(scan)
 	distinct := distinctValues(scan, column, base)
 	return distinct, distinct >= base
+}
+
+// reduceSemiJoinInput filters the subquery side of a semi or anti join to the rows whose keys the
+// tested relation has, when that relation is one small table (a filtered scan) and the subquery
+// side is much larger: TPC-H Q4 tests 57,000 orders against 3.8 M late lineitems, and the join
+// shuffled all of them and built its hash table from them; with lineitem first semi-joined with
+// the orders' keys (a broadcast join, lineitem read in place) only the ~150,000 lineitems of
+// those orders reach it. A subquery row whose keys no tested row has matches no tested row, so
+// neither semi nor anti join (nor NOT IN's null-aware condition, whose pairs still need the
+// equalities) can change; only equality conjuncts are used, and rows with NULL keys, which
+// never satisfy them, go too. subquery is the join's right side as subqueryJoin built it; the
+// join is found wherever pushSemiJoinDown put it.
+func reduceSemiJoinInput(plan, subquery logical.Plan) logical.Plan {
+	out, _ := logical.TransformPlan(plan, func(n logical.Plan) (logical.Plan, error) {
+		j, ok := n.(*logical.Join)
+		if !ok || j.Right != subquery || j.Condition == nil || (j.Type != logical.LeftSemiJoin && j.Type != logical.LeftAntiJoin) {
+			return n, nil
+		}
+		if !singleTable(j.Left) {
+			return n, nil
+		}
+		testedRows, subqueryRows := estimateRows(j.Left), estimateRows(j.Right)
+		if testedRows > reduceMaxTestedRows || testedRows*reduceMinRatio > subqueryRows {
+			return n, nil
+		}
+		leftIDs, rightIDs := idSet(j.Left.Output()), idSet(j.Right.Output())
+		var equalities []logical.Expr
+		keyColumns := map[logical.ExprID]bool{}
+		for _, c := range splitResolved(j.Condition, "and") {
+			call, ok := c.(*logical.Call)
+			if !ok || call.Function != "eq" || len(call.Args) != 2 {
+				continue
+			}
+			l, r := call.Args[0], call.Args[1]
+			if !referencesOnlyIDs(l, leftIDs) {
+				l, r = r, l
+			}
+			if !referencesOnlyIDs(l, leftIDs) || !referencesOnlyIDs(r, rightIDs) || len(logical.ReferencedIDs(l)) == 0 || len(logical.ReferencedIDs(r)) == 0 {
+				continue
+			}
+			equalities = append(equalities, c)
+			for id := range logical.ReferencedIDs(l) {
+				keyColumns[id] = true
+			}
+		}
+		if len(equalities) == 0 {
+			return n, nil
+		}
+		var keys []logical.Named
+		for _, a := range j.Left.Output() {
+			if keyColumns[a.AttrID] {
+				keys = append(keys, a)
+			}
+		}
+		condition := equalities[0]
+		for _, e := range equalities[1:] {
+			condition = &logical.Call{Function: "and", Args: []logical.Expr{condition, e}, Type: arrow.FixedWidthTypes.Boolean, Null: condition.Nullable() || e.Nullable()}
+		}
+		reduced := &logical.Join{Left: j.Right, Right: &logical.Project{Input: j.Left, Expressions: keys}, Type: logical.LeftSemiJoin, Condition: condition}
+		cp := *j
+		cp.Right = reduced
+		return &cp, nil
+	})
+	return out
+}
+
+const (
+	// reduceMaxTestedRows bounds the estimated rows of a tested relation whose keys reduce a
+	// semi join's other side: its keys are broadcast.
+	reduceMaxTestedRows = 1_000_000
+	// reduceMinRatio is how many times more rows the subquery side must be estimated to have.
+	reduceMinRatio = 4
+)
+
+// singleTable reports whether p reads one table through filters and projections only, so that
+// reading it a second time for its keys costs one scan.
+func singleTable(p logical.Plan) bool {
+	switch n := p.(type) {
+	case *logical.Scan:
+		return true
+	case *logical.Filter:
+		return deterministic(n.Condition) && singleTable(n.Input)
+	case *logical.Project:
+		return onlyColumns(n) && singleTable(n.Input)
+	case *logical.SubqueryAlias:
+		return singleTable(n.Input)
+	}
+	return false
+}
+
+// deterministic reports whether e gives the same value each time it is evaluated: no random
+// or row-position functions and no Python functions.
+func deterministic(e logical.Expr) bool {
+	ok := true
+	logical.Walk(e, func(x logical.Expr) bool {
+		switch v := x.(type) {
+		case *logical.PythonUDF:
+			ok = false
+		case *logical.Call:
+			switch v.Function {
+			case "rand", "randn", "random", "uuid", "shuffle", "monotonically_increasing_id", "spark_partition_id", "input_file_name":
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok
 }

@@ -180,3 +180,30 @@ func TestSelectiveSemiJoinGoesBelowShrinkingJoins(t *testing.T) {
 	anti.Type = logical.LeftAntiJoin
 	require.Same(t, logical.Plan(&anti), pushSemiJoinDown(&anti))
 }
+
+// TPC-H Q4: the 3.8 M lineitems an EXISTS tests orders against are first semi-joined with the
+// filtered orders' keys; a tested side that is a join (read twice would cost a join) is left alone.
+func TestSemiJoinInputReducedByTheSmallTestedTable(t *testing.T) {
+	ids := &logical.IDGenerator{}
+	orders := tableScan(ids, tpchTable{"orders", 1_500_000, []tpchColumn{{"o_orderkey", 1, 6_000_000}, {"o_orderdate", 0, 2400}}})
+	lineitem := tableScan(ids, tpchTable{"lineitem", 6_001_215, []tpchColumn{{"l_orderkey", 1, 6_000_000}, {"l_suppkey", 1, 10_000}}})
+	quarter := &logical.Filter{Input: orders, Condition: equal(column(orders, "o_orderdate"), logical.NewLiteral(scalar.NewInt64Scalar(7)))}
+	for _, joinType := range []logical.JoinType{logical.LeftSemiJoin, logical.LeftAntiJoin} {
+		semi := &logical.Join{Left: quarter, Right: lineitem, Type: joinType, Condition: equal(column(lineitem, "l_orderkey"), column(orders, "o_orderkey"))}
+		out := reduceSemiJoinInput(semi, lineitem).(*logical.Join)
+		text := logical.Format(out)
+		require.Equal(t, joinType, out.Type, text)
+		reduced, ok := out.Right.(*logical.Join)
+		require.True(t, ok, text)
+		require.Equal(t, logical.LeftSemiJoin, reduced.Type, text)
+		require.Same(t, lineitem, reduced.Left, text)
+		keys := reduced.Right.Output()
+		require.Len(t, keys, 1, text)
+		require.Equal(t, "o_orderkey", keys[0].ColumnName)
+	}
+
+	supplier := tableScan(ids, tpchTable{"supplier", 10_000, []tpchColumn{{"s_suppkey", 1, 10_000}}})
+	joined := &logical.Join{Left: quarter, Right: supplier, Type: logical.InnerJoin, Condition: equal(column(orders, "o_orderkey"), column(supplier, "s_suppkey"))}
+	semi := &logical.Join{Left: joined, Right: lineitem, Type: logical.LeftSemiJoin, Condition: equal(column(lineitem, "l_orderkey"), column(orders, "o_orderkey"))}
+	require.Same(t, logical.Plan(semi), reduceSemiJoinInput(semi, lineitem))
+}

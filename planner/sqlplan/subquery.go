@@ -66,7 +66,8 @@ func (b *Binder) where(plan logical.Plan, cond logical.Expr) (logical.Plan, erro
 			return nil, err
 		}
 		if semi, ok := plan.(*logical.Join); ok {
-			plan = pushSemiJoinDown(semi) // join_order.go
+			plan = pushSemiJoinDown(semi)                // join_order.go
+			plan = reduceSemiJoinInput(plan, semi.Right) // join_order.go
 		}
 	}
 	for _, conjunct := range withScalars {

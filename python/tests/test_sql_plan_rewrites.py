@@ -53,3 +53,48 @@ def test_q02_subquery_tests_parts_before_the_dimension_joins(spark, tpch):  # no
     semi = optimized.index("Join LeftSemi, (ps_partkey = p_partkey)")
     assert "partsupp" in optimized[semi:].splitlines()[1], optimized
     check_answer(spark, tpch, 2)
+
+
+@pytest.fixture(scope="module")
+def keyed_tables(spark, tmp_path_factory):
+    """A small tested table and a 20x larger subquery table, both with NULL keys, as Parquet (the
+    semi-join reduction needs footer row counts), registered in Quiver and DuckDB."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    directory = tmp_path_factory.mktemp("semi_reduction")
+    small = pa.table({"id": pa.array([1, 2, 3, None, 5], pa.int64()), "tag": ["a", "b", "c", "d", "e"]})
+    big_keys = [(i % 7) if i % 11 else None for i in range(100)]
+    big = pa.table({"ref": pa.array(big_keys, pa.int64()), "amount": pa.array(range(100), pa.int64())})
+    con = duckdb.connect()
+    for name, table in [("small_t", small), ("big_t", big)]:
+        path = str(directory / f"{name}.parquet")
+        pq.write_table(table, path)
+        spark.read.parquet(path).createOrReplaceTempView(name)
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+    return con
+
+
+SEMI_QUERIES = [
+    "SELECT id, tag FROM small_t s WHERE EXISTS (SELECT 1 FROM big_t b WHERE b.ref = s.id)",
+    "SELECT id, tag FROM small_t s WHERE NOT EXISTS (SELECT 1 FROM big_t b WHERE b.ref = s.id)",
+    "SELECT id, tag FROM small_t s WHERE id IN (SELECT ref FROM big_t)",
+    # NULL in the subquery: NOT IN keeps no row.
+    "SELECT id, tag FROM small_t s WHERE id NOT IN (SELECT ref FROM big_t)",
+    "SELECT id, tag FROM small_t s WHERE id NOT IN (SELECT ref FROM big_t WHERE ref IS NOT NULL)",
+    "SELECT id, tag FROM small_t s WHERE NOT EXISTS (SELECT 1 FROM big_t b WHERE b.ref = s.id AND b.amount > 50)",
+    "SELECT id, tag FROM small_t s WHERE id > 1 AND EXISTS (SELECT 1 FROM big_t b WHERE b.ref = s.id AND b.amount < s.id * 10)",
+]
+
+
+@pytest.mark.parametrize("text", SEMI_QUERIES)
+def test_semi_and_anti_joins_reduce_the_larger_side_with_the_same_answers(spark, keyed_tables, text):
+    plan = section(explain(spark, text), "Optimized Logical Plan")
+    if "NOT IN" not in text:
+        # The subquery side is first semi-joined with the tested table's keys. (NOT IN over a
+        # nullable column has no plain equality to reduce by.)
+        assert plan.count("Join LeftSemi") >= 1 and re.search(r"Join Left(Semi|Anti)[^\n]*\n(.*\n)*.*Join LeftSemi", plan), plan
+    got = sorted((tuple(r) for r in spark.sql(text).collect()), key=str)
+    want = sorted(keyed_tables.execute(text).fetchall(), key=str)
+    assert got == want, text
