@@ -1,6 +1,7 @@
 package exec_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -161,6 +162,12 @@ func TestConnectivesAndInLists(t *testing.T) {
 			}
 			return and3(row[0], or3(row[1], notC))
 		}},
+		{"s = empty string", func(r resolver) logical.Expr { return r.call("=", col(r, 4), lit("")) },
+			func(row []any) any { return compare3(row[4], func(v any) bool { return v == "" }) }},
+		{"multi-byte literal = s", func(r resolver) logical.Expr { return r.call("=", lit("é日"), col(r, 4)) },
+			func(row []any) any { return compare3(row[4], func(v any) bool { return v == "é日" }) }},
+		{"not (s = ab)", func(r resolver) logical.Expr { return r.call("not", r.call("=", col(r, 4), lit("ab"))) },
+			func(row []any) any { return compare3(row[4], func(v any) bool { return v != "ab" }) }},
 		{"s in strings", func(r resolver) logical.Expr {
 			return r.in(col(r, 4), lit(""), lit("é日"), lit("zz"))
 		}, func(row []any) any { return in3(row[4], "", "é日", "zz") }},
@@ -176,6 +183,25 @@ func TestConnectivesAndInLists(t *testing.T) {
 			}
 			return r.in(col(r, 4), values...)
 		}, func(row []any) any { return in3(row[4], "a", "b", "c", "d", "e", "f", "g", "h", "i", "é日", "ab") }},
+		{"s in strings longer than 8 bytes", func(r resolver) logical.Expr {
+			return r.in(col(r, 4), lit("ab"), lit("a string of many bytes"))
+		}, func(row []any) any { return in3(row[4], "ab", "a string of many bytes") }},
+		{"s in 20 strings", func(r resolver) logical.Expr {
+			var values []logical.Expr
+			var want []any
+			for k := 0; k < 19; k++ {
+				v := strings.Repeat("é", k)
+				values, want = append(values, lit(v)), append(want, v)
+			}
+			values = append(values, lit("ab "))
+			return r.in(col(r, 4), values...)
+		}, func(row []any) any {
+			var want []any
+			for k := 0; k < 19; k++ {
+				want = append(want, strings.Repeat("é", k))
+			}
+			return in3(row[4], append(want, "ab ")...)
+		}},
 		{"x in numbers", func(r resolver) logical.Expr {
 			return r.in(col(r, 3), lit(1), lit(3), lit(5))
 		}, func(row []any) any { return in3(row[3], int64(1), int64(3), int64(5)) }},

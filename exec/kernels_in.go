@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"encoding/binary"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -138,6 +139,10 @@ type byteSet struct {
 	values  [][]byte
 	lengths uint64 // bit l: a value of length l (l < 63), bit 63: a longer value
 	lookup  map[string]struct{}
+	// packed holds each value of at most 8 bytes as an integer (with lengths, compared apart):
+	// TPC-H Q22's two-character country codes are one integer comparison each.
+	packed        []uint64
+	packedLengths []int
 }
 
 func newByteSet(values []scalar.Scalar) *byteSet {
@@ -153,6 +158,17 @@ func newByteSet(values []scalar.Scalar) *byteSet {
 		set.values = append(set.values, b)
 		set.lengths |= lengthBit(len(b))
 	}
+	short := true
+	for _, v := range set.values {
+		short = short && len(v) <= 8
+	}
+	if short && len(set.values) <= 16 {
+		for _, v := range set.values {
+			set.packed = append(set.packed, packBytes(v))
+			set.packedLengths = append(set.packedLengths, len(v))
+		}
+		return set
+	}
 	if len(set.values) > 8 {
 		set.lookup = make(map[string]struct{}, len(set.values))
 		for _, v := range set.values {
@@ -166,6 +182,15 @@ func lengthBit(n int) uint64 { return 1 << uint(min(n, 63)) }
 
 func (set *byteSet) contains(s []byte) bool {
 	if set.lengths&lengthBit(len(s)) == 0 {
+		return false
+	}
+	if set.packed != nil {
+		key := packBytes(s)
+		for k, p := range set.packed {
+			if p == key && set.packedLengths[k] == len(s) {
+				return true
+			}
+		}
 		return false
 	}
 	if set.lookup != nil {
@@ -250,4 +275,16 @@ func loadWordAt(bits []byte, offset, n, w int) uint64 {
 		}
 	}
 	return word
+}
+
+// packBytes is up to 8 bytes as a little-endian integer.
+func packBytes(b []byte) uint64 {
+	if len(b) == 8 {
+		return binary.LittleEndian.Uint64(b)
+	}
+	var v uint64
+	for k, c := range b {
+		v |= uint64(c) << (8 * k)
+	}
+	return v
 }

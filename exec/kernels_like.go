@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/quiverdata/quiver/errkind"
+	"github.com/quiverdata/quiver/planner/logical"
 )
 
 // Case-sensitive LIKE without regular expressions. A pattern is cut at its '%'s into segments:
@@ -442,4 +443,44 @@ func likeLiteralPattern(ec *EvalContext, args []compute.Datum, escape rune) (com
 		return nil, false, nil
 	}
 	return datumOf(out), true, nil
+}
+
+// substringConstantBounds is substring(column, pos, len) with literal pos > 0 and len >= 0, the
+// shape of TPC-H Q22's substring(c_phone, 1, 2): no broadcast position arrays, and a value whose
+// first pos+len-1 bytes are ASCII is cut by bytes without counting characters. ok is false for
+// other shapes.
+func substringConstantBounds(ec *EvalContext, call *logical.Call, args []compute.Datum) (compute.Datum, bool) {
+	if len(args) != 3 {
+		return nil, false
+	}
+	input, isArray := args[0].(*compute.ArrayDatum)
+	position, isPosition := args[1].(*compute.ScalarDatum)
+	count, isCount := args[2].(*compute.ScalarDatum)
+	if !isArray || !isPosition || !isCount || input.Type().ID() != arrow.STRING {
+		return nil, false
+	}
+	p, okPosition := position.Value.(*scalar.Int32)
+	k, okCount := count.Value.(*scalar.Int32)
+	if !okPosition || !okCount || !p.IsValid() || !k.IsValid() || p.Value <= 0 || k.Value < 0 {
+		return nil, false
+	}
+	start, end := int(p.Value)-1, int(p.Value)-1+int(k.Value)
+	a := input.MakeArray()
+	defer a.Release()
+	in := stringsOf(a)
+	n := a.Len()
+	out := newStringOutput(n, n*int(k.Value))
+	for i := 0; i < n; i++ {
+		if !in.valid.get(i) {
+			out.appendEmpty()
+			continue
+		}
+		s := in.at(i)
+		if head := s[:min(end, len(s))]; isASCII(head) {
+			out.appendBytes(head[min(start, len(head)):])
+			continue
+		}
+		out.appendBytes(runeSlice(s, start, end))
+	}
+	return datumOf(out.finish(ec.Task.Allocator, call.Type, newValidity(ec.Task.Allocator, n, a))), true
 }

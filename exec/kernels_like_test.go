@@ -1,6 +1,7 @@
 package exec_test
 
 import (
+	"fmt"
 	"math/rand"
 	"strings"
 	"testing"
@@ -143,6 +144,39 @@ func TestLikeRandomAgainstReference(t *testing.T) {
 		cases = append(cases, functionCase{"random " + pattern, "like",
 			func(c []logical.Expr) []logical.Expr { return []logical.Expr{c[0], lit(pattern)} },
 			nullSafe([]int{0}, func(r []any) (any, error) { return referenceLike(r[0].(string), pattern, '\\'), nil })})
+	}
+	runFunctionCases(t, schema, rows, cases)
+}
+
+// substring with literal bounds (the constant-bounds path) against slicing characters in Go.
+func TestSubstringLiteralBounds(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+	var rows exectest.Rows
+	for _, v := range likeValues {
+		rows = append(rows, []any{v})
+	}
+	var cases []functionCase
+	for _, bounds := range [][2]int{{1, 2}, {2, 3}, {3, 0}, {5, 10}, {1, 100}, {40, 2}, {0, 2}, {-2, 1}, {2, -1}} {
+		pos, length := bounds[0], bounds[1]
+		cases = append(cases, functionCase{fmt.Sprintf("substring %d %d", pos, length), "substring",
+			func(c []logical.Expr) []logical.Expr { return []logical.Expr{c[0], lit(pos), lit(length)} },
+			nullSafe([]int{0}, func(r []any) (any, error) {
+				runes := []rune(r[0].(string))
+				start := 0
+				switch {
+				case pos > 0:
+					start = pos - 1
+				case pos < 0:
+					start = len(runes) + pos
+				}
+				end := start + length
+				start = max(start, 0)
+				end = min(end, len(runes))
+				if start >= end {
+					return "", nil
+				}
+				return string(runes[start:end]), nil
+			})})
 	}
 	runFunctionCases(t, schema, rows, cases)
 }

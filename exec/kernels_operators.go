@@ -27,6 +27,7 @@ func init() {
 		// NaN-aware for floats (kernels_arith.go); booleans order false < true.
 		RegisterKernel(name, booleanOrdering(name, comparisonKernel(name, fn)))
 	}
+	RegisterKernel("eq", stringEqualsLiteral(kernels["eq"]))
 	RegisterKernel("and", binaryCompute("and_kleene"))
 	RegisterKernel("or", binaryCompute("or_kleene"))
 	// arrow-go's "not", "is_null" and "is_not_null" ignore the offset of a sliced array (they
@@ -287,19 +288,14 @@ func notKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, length
 	if !ok {
 		return nil, errkind.Internal("NOT over %s", in.DataType())
 	}
-	b := array.NewBooleanBuilder(ec.Task.Allocator)
-	defer b.Release()
-	b.Reserve(values.Len())
-	for i := 0; i < values.Len(); i++ {
-		if values.IsNull(i) {
-			b.UnsafeAppendBoolToBitmap(false)
-		} else {
-			b.UnsafeAppend(!values.Value(i))
-		}
+	// 64 rows at a time; finish clears the bits beneath NULLs.
+	n := values.Len()
+	bits := boolValues(values)
+	out := newWordBitmap(ec.Task.Allocator, n)
+	for w := 0; w < out.words(); w++ {
+		out.store(w, ^loadWordAt(bits.bits, bits.offset, n, w)&tailMask(n, w))
 	}
-	out := b.NewArray()
-	defer out.Release()
-	return compute.NewDatum(out), nil
+	return datumOf(out.finish(ec.Task.Allocator, values)), nil
 }
 
 // nullTestKernel is isnull (wantNull) or isnotnull; the result is never NULL.
@@ -365,5 +361,38 @@ func booleanOrdering(op string, next Kernel) Kernel {
 		out := b.NewArray()
 		defer out.Release()
 		return compute.NewDatum(out), nil
+	}
+}
+
+// stringEqualsLiteral compares a string column with a string literal directly on the column's
+// offsets and bytes (a dictionary's values once), 64 rows to a bitmap word, and passes every
+// other shape to next.
+func stringEqualsLiteral(next Kernel) Kernel {
+	return func(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
+		column, literal := args[0], args[1]
+		if _, isScalar := column.(*compute.ScalarDatum); isScalar {
+			column, literal = literal, column
+		}
+		input, isArray := column.(*compute.ArrayDatum)
+		value, isScalar := literal.(*compute.ScalarDatum)
+		if !isArray || !isScalar || !value.Value.IsValid() {
+			return next(ec, call, args, length)
+		}
+		var want []byte
+		switch s := value.Value.(type) {
+		case *scalar.String:
+			want = s.Value.Bytes()
+		case *scalar.Binary:
+			want = s.Value.Bytes()
+		default:
+			return next(ec, call, args, length)
+		}
+		a := input.MakeArray()
+		defer a.Release()
+		out, ok := matchStrings(ec.Task.Allocator, a, func(s []byte) bool { return string(s) == string(want) })
+		if !ok {
+			return next(ec, call, args, length)
+		}
+		return datumOf(out), nil
 	}
 }

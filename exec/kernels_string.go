@@ -278,6 +278,9 @@ func runeCount(s []byte) int {
 // substringKernel is Spark's substring(str, pos, len): 1-based, pos 0 acts as 1, a negative pos
 // counts from the end, a negative length gives "".
 func substringKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
+	if out, ok := substringConstantBounds(ec, call, args); ok {
+		return out, nil
+	}
 	arrays, err := argArrays(ec, call, args, length)
 	if err != nil {
 		return nil, err
