@@ -250,17 +250,18 @@ func addNullable(sum any, v int64) any {
 }
 
 // TestWindowPartitionLargerThanTheLimitFails: one window partition (no PARTITION BY) over input
-// several times the pool cannot be split, so the window fails with RESOURCE_EXHAUSTED instead of
-// growing past the limit.
+// several times the pool is spilled and computed in chunks, but a frame running to UNBOUNDED
+// FOLLOWING from each row needs every later row, so the window fails with RESOURCE_EXHAUSTED
+// instead of growing past the limit (window_spill_test.go covers the frames that work).
 func TestWindowPartitionLargerThanTheLimitFails(t *testing.T) {
 	var rows exectest.Rows
 	for i := 0; i < 600; i++ {
 		rows = append(rows, []any{int64(i % 37), int64(i), int64(i)})
 	}
-	tt := exectest.Col(windowSchema, 1)
-	functions := []*logical.WindowExpr{{Function: &logical.Call{Function: "row_number", Type: arrow.PrimitiveTypes.Int32},
-		Frame: &logical.WindowFrame{Type: logical.RowFrame, Lower: logical.FrameBound{Unbounded: true}}}}
-	out := arrow.NewSchema(append(append([]arrow.Field(nil), windowSchema.Fields()...), arrow.Field{Name: "rn", Type: arrow.PrimitiveTypes.Int32}), nil)
+	tt, v := exectest.Col(windowSchema, 1), exectest.Col(windowSchema, 2)
+	functions := []*logical.WindowExpr{{Function: &logical.AggregateCall{Function: "sum", Args: []logical.Expr{v}, Type: arrow.PrimitiveTypes.Int64, Null: true},
+		Frame: &logical.WindowFrame{Type: logical.RowFrame, Upper: logical.FrameBound{Unbounded: true}}}}
+	out := arrow.NewSchema(append(append([]arrow.Field(nil), windowSchema.Fields()...), arrow.Field{Name: "rest", Type: arrow.PrimitiveTypes.Int64, Nullable: true}), nil)
 	runs := &spillRuns{limit: 4 << 10}
 	exectest.RunPlan(t, exectest.PlanTest{
 		Inputs:          []exectest.Table{exectest.NewTable(windowSchema, rows)},

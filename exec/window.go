@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
+	"github.com/quiverdata/quiver/arrowio"
 	"github.com/quiverdata/quiver/errkind"
 	"github.com/quiverdata/quiver/planner/logical"
 	"github.com/quiverdata/quiver/planner/physical"
@@ -50,6 +51,12 @@ type windowOperator struct {
 	inputEOF bool
 	output   arrow.RecordBatch
 	pos      int64
+	// spilling receives the rows of a window partition larger than the memory limit while it
+	// is read (spillKey is its encoded partition key); spilled computes it once complete.
+	spilling  *arrowio.SpillWriter
+	spillKey  []byte
+	spillPlan *spillPlan
+	spilled   *spilledWindow
 }
 
 func (w *windowOperator) Open(ctx context.Context) error {
@@ -69,6 +76,25 @@ func (w *windowOperator) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		if w.output != nil {
 			w.output.Release()
 			w.output = nil
+		}
+		if w.spilled != nil {
+			b, err := w.spilled.nextBatch(ctx)
+			if errors.Is(err, io.EOF) {
+				w.spilled.close()
+				w.spilled = nil
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			w.output, w.pos = b, 0
+			continue
+		}
+		if w.inputEOF && w.spilling != nil {
+			if err := w.finishSpill(ctx); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if w.inputEOF {
 			if len(w.buffered) == 0 {
@@ -96,6 +122,14 @@ func (w *windowOperator) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 		if b.NumRows() == 0 {
 			b.Release()
+			continue
+		}
+		if w.spilling != nil {
+			err := w.spillRows(ctx, b)
+			b.Release()
+			if err != nil {
+				return nil, err
+			}
 			continue
 		}
 		w.buffered = append(w.buffered, b)
@@ -137,8 +171,9 @@ func (w *windowOperator) computeCompletePartitions(ctx context.Context) error {
 		}
 	}
 	if cut == 0 {
-		return errkind.ResourceExhausted("a window partition of more than %d rows (%d bytes) does not fit the memory limit of %d bytes; partition the window more finely (Window.partitionBy) or raise quiver serve --memory-limit",
-			n, BatchBytes(all), w.tc.MemoryPool().Limit())
+		// One window partition holds every buffered row: write it to a spill file and compute it
+		// in chunks once it is complete.
+		return w.startSpill(ctx, all)
 	}
 	head := all.NewSlice(0, int64(cut))
 	err = w.compute(ctx, head)
@@ -167,6 +202,14 @@ func (w *windowOperator) Close() error {
 		w.output.Release()
 		w.output = nil
 	}
+	if w.spilling != nil {
+		w.spilling.Abort()
+		w.spilling = nil
+	}
+	if w.spilled != nil {
+		w.spilled.close()
+		w.spilled = nil
+	}
 	releaseBatchList(w.buffered)
 	w.buffered = nil
 	if w.res != nil {
@@ -181,6 +224,24 @@ type windowFrames struct {
 	partStart, partEnd []int32 // [start, end) of the row's partition
 	peerStart, peerEnd []int32 // [start, end) of the row's peer group
 	orderKeys          []arrow.Array
+}
+
+// framesOf computes the partition, peer and order-key bounds of b taken as one window
+// partition; call release when done with them.
+func (w *windowOperator) framesOf(ec *EvalContext, b arrow.RecordBatch) (*windowFrames, func(), error) {
+	orderExprs := make([]logical.Expr, len(w.node.OrderSpec))
+	for i, o := range w.node.OrderSpec {
+		orderExprs[i] = o.Child
+	}
+	orderKeys, err := evalExprList(ec, orderExprs, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := int(b.NumRows())
+	f := &windowFrames{n: n, orderKeys: orderKeys}
+	f.partStart, f.partEnd = groupBounds(w.tc, nil, n, nil)
+	f.peerStart, f.peerEnd = groupBounds(w.tc, orderKeys, n, f.partStart)
+	return f, func() { releaseArrayList(orderKeys) }, nil
 }
 
 // compute evaluates the window functions over complete window partitions and sets w.output
@@ -648,17 +709,17 @@ func (w *windowOperator) sumAverage(display, name string, values arrow.Array, re
 		return nil, errkind.NotImplemented("%s over a window of %s values", name, logical.SparkTypeName(values.DataType()))
 	}
 	out := make([]float64, n)
+	// sums[i] is row i's frame sum (avg divides it into out[i]); a growing frame adds to the
+	// previous row's sum rather than recovering it from an average, which would lose bits.
+	sums := make([]float64, n)
 	for i := 0; i < n; i++ {
 		if !valid[i] {
 			continue
 		}
 		// Frames are summed in order, as Spark does, so results match to the last bit.
 		s := 0.0
-		if i > 0 && lo[i] == lo[i-1] && hi[i] >= hi[i-1] && lo[i] <= hi[i-1] {
-			s = out[i-1]
-			if name != "sum" {
-				s = out[i-1] * float64(countIn(i-1))
-			}
+		if i > 0 && valid[i-1] && lo[i] == lo[i-1] && hi[i] >= hi[i-1] && lo[i] <= hi[i-1] {
+			s = sums[i-1]
 			for k := hi[i-1] + 1; k <= hi[i]; k++ {
 				if values.IsValid(int(k)) {
 					s += floats(int(k))
@@ -671,6 +732,7 @@ func (w *windowOperator) sumAverage(display, name string, values arrow.Array, re
 				}
 			}
 		}
+		sums[i] = s
 		if name != "sum" {
 			s /= float64(countIn(i))
 		}
