@@ -348,8 +348,6 @@ func (j *hashJoin) applyCondition(ctx context.Context, probe arrow.RecordBatch, 
 
 // gatherFull builds left ++ right rows for pairs; buildNull pads the build side with nulls.
 func (j *hashJoin) gatherFull(ctx context.Context, probe arrow.RecordBatch, probeIdx, buildIdx []int32, buildNull bool) (arrow.RecordBatch, error) {
-	pIdx := int32Indices(j.tc, probeIdx)
-	defer pIdx.Release()
 	var bIdx arrow.Array
 	if buildNull {
 		bIdx = array.MakeArrayOfNull(j.tc.Allocator, arrow.PrimitiveTypes.Int32, len(probeIdx))
@@ -357,9 +355,19 @@ func (j *hashJoin) gatherFull(ctx context.Context, probe arrow.RecordBatch, prob
 		bIdx = int32Indices(j.tc, buildIdx)
 	}
 	defer bIdx.Release()
-	probeCols, err := takeColumnList(ctx, j.tc, probe, pIdx)
-	if err != nil {
-		return nil, err
+	var probeCols []arrow.Array
+	if lo, ok := consecutiveRows(probeIdx); ok {
+		// Every probe row in a run found one partner (an N:1 join where all rows match, as
+		// TPC-H's joins with nation): slice the probe columns instead of copying them.
+		probeCols = sliceColumnList(probe, lo, lo+len(probeIdx))
+	} else {
+		pIdx := int32Indices(j.tc, probeIdx)
+		var err error
+		probeCols, err = takeColumnList(ctx, j.tc, probe, pIdx)
+		pIdx.Release()
+		if err != nil {
+			return nil, err
+		}
 	}
 	defer releaseArrayList(probeCols)
 	buildCols, err := takeColumnList(ctx, j.tc, j.buildBatch, bIdx)
@@ -451,6 +459,29 @@ func (j *hashJoin) Close() error {
 		err = e
 	}
 	return err
+}
+
+// consecutiveRows reports whether rows is lo, lo+1, ..., lo+len(rows)-1 (and not empty).
+func consecutiveRows(rows []int32) (lo int, ok bool) {
+	if len(rows) == 0 {
+		return 0, false
+	}
+	first := rows[0]
+	for k, r := range rows {
+		if r != first+int32(k) {
+			return 0, false
+		}
+	}
+	return int(first), true
+}
+
+// sliceColumnList returns b's columns cut to rows [lo, hi), sharing b's buffers; release them.
+func sliceColumnList(b arrow.RecordBatch, lo, hi int) []arrow.Array {
+	out := make([]arrow.Array, b.NumCols())
+	for i, c := range b.Columns() {
+		out[i] = array.NewSlice(c, int64(lo), int64(hi))
+	}
+	return out
 }
 
 func takeColumnList(ctx context.Context, tc *TaskContext, b arrow.RecordBatch, indices arrow.Array) ([]arrow.Array, error) {
