@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quiver.sql import SparkSession
+from quiver.sql import SparkSession, Window
+from quiver.sql import functions as F
 
 LIMIT = 1 << 20  # 1 MiB
 
@@ -18,19 +19,69 @@ LIMIT = 1 << 20  # 1 MiB
 @pytest.fixture(scope="module")
 def limited_spark(tmp_path_factory):
     spill_dir = tmp_path_factory.mktemp("spill")
-    old = {k: os.environ.get(k) for k in ("QUIVER_MEMORY_LIMIT", "QUIVER_SPILL_DIR")}
-    os.environ["QUIVER_MEMORY_LIMIT"] = str(LIMIT)
+    old = os.environ.get("QUIVER_SPILL_DIR")
     os.environ["QUIVER_SPILL_DIR"] = str(spill_dir)
     try:
-        session = SparkSession.builder.create()
+        session = SparkSession.builder.config("spark.quiver.memory.limit", str(LIMIT)).create()
     finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        if old is None:
+            os.environ.pop("QUIVER_SPILL_DIR", None)
+        else:
+            os.environ["QUIVER_SPILL_DIR"] = old
     yield session, spill_dir
     session.stop()
+
+
+def test_one_window_partition_over_three_times_the_limit_matches_duckdb(limited_spark):
+    """Window.orderBy(...) without partitionBy: one window partition of 3.2 MB against a 1 MiB
+    limit is spilled and computed in chunks; answers against DuckDB on the same data."""
+    import duckdb
+
+    spark, spill_dir = limited_spark
+    n = 200_000
+    rng = np.random.default_rng(3)
+    v = rng.integers(-50, 50, n).astype("float64")
+    v[rng.random(n) < 0.05] = np.nan
+    pdf = pd.DataFrame({"id": np.arange(n, dtype="int64"), "t": np.arange(n, dtype="int64") // 3,
+                        "v": pd.array(v, dtype="Float64")})
+    assert pdf.memory_usage(index=False).sum() >= 3 * LIMIT
+    df = spark.createDataFrame(pdf)
+    by_t = Window.orderBy("t")
+    by_row = Window.orderBy("t", "id")
+    got = df.select(
+        "id",
+        F.row_number().over(by_row).alias("rn"),
+        F.rank().over(by_t).alias("rk"),
+        F.dense_rank().over(by_t).alias("dr"),
+        F.lag("v", 1).over(by_row).alias("lag1"),
+        F.lead("v", 2, -1.0).over(by_row).alias("lead2"),
+        F.sum("v").over(by_t).alias("running"),
+        F.avg("v").over(by_row.rowsBetween(-3, 0)).alias("trailing"),
+        F.count("v").over(by_row.rowsBetween(Window.unboundedPreceding, 1)).alias("seen"),
+        F.max("v").over(Window.orderBy("t").rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)).alias("top"),
+    ).toPandas().sort_values("id").reset_index(drop=True)
+    con = duckdb.connect()
+    con.register("p", pdf)
+    exp = con.execute("""
+        SELECT id,
+               row_number() OVER (ORDER BY t, id) AS rn,
+               rank() OVER (ORDER BY t) AS rk,
+               dense_rank() OVER (ORDER BY t) AS dr,
+               lag(v, 1) OVER (ORDER BY t, id) AS lag1,
+               lead(v, 2, -1.0) OVER (ORDER BY t, id) AS lead2,
+               sum(v) OVER (ORDER BY t) AS running,
+               avg(v) OVER (ORDER BY t, id ROWS BETWEEN 3 PRECEDING AND CURRENT ROW) AS trailing,
+               count(v) OVER (ORDER BY t, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 FOLLOWING) AS seen,
+               max(v) OVER () AS top
+        FROM p ORDER BY id""").df()
+    for column in ["rn", "rk", "dr", "seen"]:
+        assert got[column].astype("int64").tolist() == exp[column].astype("int64").tolist(), column
+    for column in ["lag1", "lead2", "running", "trailing", "top"]:
+        a = got[column].astype("float64").to_numpy()
+        b = exp[column].astype("float64").to_numpy()
+        assert np.array_equal(np.isnan(a), np.isnan(b)), column
+        np.testing.assert_allclose(a[~np.isnan(a)], b[~np.isnan(b)], rtol=1e-9, err_msg=column)
+    assert os.listdir(spill_dir) == [], "spill files must be deleted after the query"
 
 
 def test_cogroup_streams_sorted_groups_over_three_times_the_limit(limited_spark):
