@@ -12,7 +12,7 @@ import (
 
 // generate runs physical.Generate: for each input batch it evaluates the collection, repeats
 // every input column with one take (row i once per element), and gathers the elements (and
-// positions) with another.
+// positions) with another; inline generators split the gathered struct elements into fields.
 type generate struct {
 	tc    *TaskContext
 	node  *physical.Generate
@@ -104,7 +104,22 @@ func (g *generate) expand(ec *EvalContext, b arrow.RecordBatch) (arrow.RecordBat
 		}
 		columns = append(columns, makeFixedArray(arrow.PrimitiveTypes.Int32, len(positions), buf, validity))
 	}
-	if m, isMap := collection.(*array.Map); isMap {
+	if g.node.Inline {
+		// inline and stack: each struct element's fields are columns; a null element (or an
+		// outer row without elements) gives nulls in every field.
+		col, err := gather(ec, l.values, elements)
+		if err != nil {
+			return nil, err
+		}
+		defer col.Release()
+		structs, ok := col.(*array.Struct)
+		if !ok {
+			return nil, errkind.Internal("inline generator over %s elements, not structs", col.DataType())
+		}
+		for f := 0; f < structs.NumField(); f++ {
+			columns = append(columns, AndValidity(ec.Task.Allocator, structs.Field(f), structs))
+		}
+	} else if m, isMap := collection.(*array.Map); isMap {
 		for _, child := range []arrow.Array{m.Keys(), m.Items()} {
 			col, err := gather(ec, child, elements)
 			if err != nil {

@@ -17,6 +17,8 @@ type Generate struct {
 	Outer bool
 	// Position adds the element's 0-based position as the first generated column.
 	Position bool
+	// Inline: the elements are structs whose fields are the generated columns (inline, stack).
+	Inline bool
 	// GeneratorOutput are the generated columns, after the input's columns.
 	GeneratorOutput []*ColumnRef
 }

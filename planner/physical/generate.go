@@ -15,7 +15,9 @@ type Generate struct {
 	Collection logical.Expr
 	Outer      bool
 	Position   bool
-	OutSchema  *arrow.Schema
+	// Inline splits each struct element into its fields, one column each.
+	Inline    bool
+	OutSchema *arrow.Schema
 }
 
 func (g *Generate) Schema() *arrow.Schema { return g.OutSchema }
@@ -39,5 +41,5 @@ func lowerGenerate(p *Planner, n logical.Plan) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Generate{Input: input, Collection: bound, Outer: g.Outer, Position: g.Position, OutSchema: logical.OutputSchema(g)}, nil
+	return &Generate{Input: input, Collection: bound, Outer: g.Outer, Position: g.Position, Inline: g.Inline, OutSchema: logical.OutputSchema(g)}, nil
 }

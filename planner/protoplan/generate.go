@@ -41,7 +41,7 @@ func planGenerate(c *Converter, input logical.Plan, named []logical.Named) (logi
 	for i, n := range named {
 		if _, ok := generatorCall(n); ok {
 			if index >= 0 {
-				return nil, true, errkind.Invalid("only one generator (explode, posexplode, ...) is allowed per select, but '%s' and '%s' were found; explode in two steps", named[index].String(), n.String())
+				return nil, true, errkind.Invalid("only one generator (explode, posexplode, inline, stack, ...) is allowed per select, but '%s' and '%s' were found; explode in two steps", named[index].String(), n.String())
 			}
 			index = i
 			continue
@@ -66,8 +66,9 @@ func planGenerate(c *Converter, input logical.Plan, named []logical.Named) (logi
 	}
 	generate := &logical.Generate{
 		Input: input, Generator: call, GeneratorOutput: columns,
-		Outer:    call.Function == "explode_outer" || call.Function == "posexplode_outer",
-		Position: call.Function == "posexplode" || call.Function == "posexplode_outer",
+		Outer:    analyzer.GeneratorIsOuter(call.Function),
+		Position: analyzer.GeneratorHasPosition(call.Function),
+		Inline:   analyzer.GeneratorIsInline(call.Function),
 	}
 	out := make([]logical.Named, 0, len(named)+len(columns))
 	out = append(out, named[:index]...)

@@ -39,7 +39,7 @@ func (p *parser) lateralViews(from TableRef) (TableRef, error) {
 		}
 		call, ok := e.(*logical.UnresolvedFunction)
 		if !ok || !analyzer.GeneratorFunctions[strings.ToLower(call.Name)] {
-			return nil, p.errorf("LATERAL VIEW needs a generator call such as explode(a) or posexplode(a), got %s", e.String())
+			return nil, p.errorf("LATERAL VIEW needs a generator call such as explode(a), posexplode(a), inline(a) or stack(n, ...), got %s", e.String())
 		}
 		view.Generator = call
 		if next := p.peek(); next.kind == tokQuotedIdent ||
@@ -79,9 +79,9 @@ func (b *Binder) lateralView(v *LateralView) (logical.Plan, error) {
 func (b *Binder) generate(input logical.Plan, resolved logical.Expr, outer bool, alias string, columnAliases []string) (logical.Plan, error) {
 	call, ok := resolved.(*logical.Call)
 	if !ok || !analyzer.GeneratorFunctions[call.Function] {
-		return nil, errkind.Invalid("%s is not a generator; use explode, explode_outer, posexplode or posexplode_outer", resolved.String())
+		return nil, errkind.Invalid("%s is not a generator; use explode, posexplode, inline (each also _outer) or stack", resolved.String())
 	}
-	if strings.HasSuffix(call.Function, "_outer") {
+	if analyzer.GeneratorIsOuter(call.Function) {
 		outer = true
 	}
 	columns, err := analyzer.GeneratorColumns(call, columnAliases, b.analyzer().IDs)
@@ -95,7 +95,8 @@ func (b *Binder) generate(input logical.Plan, resolved logical.Expr, outer bool,
 	}
 	return &logical.Generate{
 		Input: input, Generator: call, GeneratorOutput: columns, Outer: outer,
-		Position: strings.HasPrefix(call.Function, "posexplode"),
+		Position: analyzer.GeneratorHasPosition(call.Function),
+		Inline:   analyzer.GeneratorIsInline(call.Function),
 	}, nil
 }
 

@@ -225,7 +225,8 @@ for _name in ("sqrt", "exp", "expm1", "cbrt", "ln", "log10", "log2", "log1p", "s
               # collections
               "size", "cardinality", "map_keys", "map_values", "array_distinct", "array_max",
               "array_min", "flatten", "map_entries", "array_compact",
-              "explode", "explode_outer", "posexplode", "posexplode_outer", "inline", "inline_outer"):
+              "explode", "explode_outer", "posexplode", "posexplode_outer", "inline", "inline_outer",
+              "stack"):
     def _make(fn_name: str):
         def f(*cols: Any) -> Column:
             return _fn(fn_name, *[_c(c) for c in cols])
