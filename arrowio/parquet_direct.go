@@ -1120,10 +1120,7 @@ func (p *directPredicate) selectStrings(out []int32, n int, selection []int32, a
 			}
 			p.matchRowGroup, p.matchDictionarySize = c.rowGroupSerial, size
 		}
-		dictionaryMatch, indices := p.dictionaryMatch, c.indices
-		match = func(row int) bool {
-			return c.valid != nil && !c.valid[row] || dictionaryMatch[indices[row]]
-		}
+		return selectByDictionary(out, p.dictionaryMatch, c.indices[:n], c.valid, selection, all)
 	} else {
 		match = func(row int) bool {
 			return c.valid != nil && !c.valid[row] || p.matches(c.chunkBytes[c.chunkOffsets[row]:c.chunkOffsets[row+1]])
@@ -1536,7 +1533,13 @@ func (p *directPredicate) selectIndexed(out []int32, n int, selection []int32, a
 		}
 		p.matchRowGroup, p.matchDictionarySize = c.rowGroupSerial, size
 	}
-	match, indices, valid := p.dictionaryMatch, c.indices[:n], c.valid
+	return selectByDictionary(out, p.dictionaryMatch, c.indices[:n], c.valid, selection, all)
+}
+
+// selectByDictionary writes the candidate rows whose dictionary index matches, or that are null
+// (valid non-nil and false), to out.
+func selectByDictionary(out []int32, match []bool, indices []int32, valid []bool, selection []int32, all bool) []int32 {
+	n := len(indices)
 	if valid != nil {
 		out = out[:0]
 		if all {
