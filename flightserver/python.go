@@ -115,7 +115,11 @@ func pythonTaskExtension(s *Server, session *Session, tc *exec.TaskContext) {
 		"spark.sql.session.timeZone":                   tc.SessionTimeZone,
 		"spark.sql.execution.arrow.maxRecordsPerBatch": strconv.Itoa(tc.BatchSize),
 	}}
-	_, settings.BatchSizeSet = session.Config("spark.sql.execution.arrow.maxRecordsPerBatch")
+	// Zero or a negative value means "no limit" in Spark: Quiver's larger default then applies.
+	if v, ok := session.Config("spark.sql.execution.arrow.maxRecordsPerBatch"); ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		settings.BatchSizeSet = err == nil && n > 0
+	}
 	if v, ok := session.Config("quiver.udf.sharedMemory"); ok && strings.EqualFold(strings.TrimSpace(v), "false") {
 		settings.NoResultRing = true
 	}

@@ -94,3 +94,11 @@ def test_values_match_pandas_with_and_without_a_set_batch_size(spark, batch_size
             batch_size(size)
         got = df.select("id", scaled("v", "id").alias("r")).toPandas().sort_values("id").r.to_numpy()
         np.testing.assert_allclose(got, expected, equal_nan=True)
+
+
+def test_non_positive_batch_size_means_no_spark_limit(spark, batch_size):
+    # Spark: zero or a negative value sets no limit; Quiver then calls on its own larger batches.
+    batch_size(-1)
+    sizes = _call_sizes(spark.range(0, 400_000, 1, 1))
+    assert sum(sizes) == 400_000
+    assert max(sizes) > 10_000
