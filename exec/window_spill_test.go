@@ -205,7 +205,7 @@ func TestWindowPartitionLargerThanTheLimitSpills(t *testing.T) {
 		exectest.RunPlan(t, exectest.PlanTest{
 			Name:   map[bool]string{false: "one partition", true: "one large partition among small ones"}[partitioned],
 			Inputs: []exectest.Table{{Schema: windowSchema, Partitions: []exectest.Rows{rows[:n/2], rows[n/2:]}}},
-			Setup: runs.setup,
+			Setup:  runs.setup,
 			Plan: func(s []*exectest.Source) physical.Node {
 				var partition []logical.Expr
 				order := []*logical.SortOrder{{Child: tt}}
