@@ -156,11 +156,14 @@ type spilledWindow struct {
 	pendingRows  int64
 	eof          bool
 	next         int64 // first row not yet emitted
+	// res accounts the pending rows, so other operators of the query see them; the rows a
+	// chunk needs are kept even when the pool is full (they are bounded by the chunk size).
+	res *MemoryReservation
 }
 
 func newSpilledWindow(ctx context.Context, w *windowOperator, plan *spillPlan, file *arrowio.SpillFile) (*spilledWindow, error) {
 	s := &spilledWindow{w: w, plan: plan, file: file, rows: file.Rows(), partials: make([]windowPartial, len(plan.kinds)),
-		wholes: make([]arrow.Array, len(plan.kinds))}
+		wholes: make([]arrow.Array, len(plan.kinds)), res: w.tc.MemoryPool().NewReservation("WindowSpilledPartition")}
 	needWhole := false
 	for _, k := range plan.kinds {
 		needWhole = needWhole || k == spillWhole
@@ -181,6 +184,7 @@ func newSpilledWindow(ctx context.Context, w *windowOperator, plan *spillPlan, f
 }
 
 func (s *spilledWindow) close() {
+	s.res.Free()
 	if s.reader != nil {
 		s.reader.Close()
 		s.reader = nil
@@ -265,6 +269,7 @@ func (s *spilledWindow) fill(end int64) error {
 		}
 		s.pending = append(s.pending, b)
 		s.pendingRows += b.NumRows()
+		s.res.TryGrow(BatchBytes(b))
 	}
 	return nil
 }
@@ -304,6 +309,8 @@ func (s *spilledWindow) drop(keep int64) error {
 	releaseBatchList(s.pending)
 	s.pending = []arrow.RecordBatch{copied}
 	s.pendingStart, s.pendingRows = keep, end-keep
+	s.res.Free()
+	s.res.TryGrow(BatchBytes(copied))
 	return nil
 }
 
