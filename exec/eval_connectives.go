@@ -225,9 +225,11 @@ func evalOperands(ec *EvalContext, isOr bool, operands []connectiveOperand, batc
 			}
 			rest := operands[k:]
 			// Over the undecided rows only: always when an operand could fail on a row Spark
-			// would not evaluate it on, else when that saves at least half the rows.
-			if count < n && (count*2 <= n || !everyOperand(rest, cannotFail)) {
-				if ordinals, ok := readColumns(rest); ok {
+			// would not evaluate it on, else when that saves at least half the rows of work
+			// that costs more than gathering the columns it reads.
+			mustSelect := !everyOperand(rest, cannotFail)
+			if count < n && (mustSelect || count*2 <= n) {
+				if ordinals, ok := readColumns(rest); ok && (mustSelect || restCost(rest) > 2*len(ordinals)) {
 					rows := acc.undecidedRows(isOr, count)
 					sub, err := gatherBatch(ec, batch, rows, ordinals)
 					if err != nil {
@@ -450,6 +452,14 @@ func isConstant(e logical.Expr) bool {
 		return true
 	}
 	return false
+}
+
+func restCost(operands []connectiveOperand) int {
+	cost := 0
+	for _, o := range operands {
+		cost += operandCost(o)
+	}
+	return cost
 }
 
 // operandCost is a rough per-row cost, for ordering operands cheapest first.

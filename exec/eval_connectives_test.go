@@ -246,6 +246,21 @@ func TestConnectivesAndInLists(t *testing.T) {
 			x := row[3].(int64)
 			return x == 0 || 10/float64(x) > 4
 		}},
+		// Few rows left after the first operand: the rest runs over the gathered rows.
+		{"x = 3 and s like and s in", func(r resolver) logical.Expr {
+			return r.call("and", r.call("and", r.call("=", col(r, 3), lit(3)), r.call("like", col(r, 4), lit("%b%"))),
+				r.in(col(r, 4), lit("ab"), lit("ab "), lit("")))
+		}, func(row []any) any {
+			like := compare3(row[4], func(v any) bool { return referenceLike(v.(string), "%b%", '\\') })
+			return and3(compare3(row[3], func(v any) bool { return v.(int64) == 3 }), like, in3(row[4], "ab", "ab ", ""))
+		}},
+		{"x <> 3 or s like or not b", func(r resolver) logical.Expr {
+			return r.call("or", r.call("or", r.call("!=", col(r, 3), lit(3)), r.call("like", col(r, 4), lit("%b%"))), r.call("not", col(r, 1)))
+		}, func(row []any) any {
+			like := compare3(row[4], func(v any) bool { return referenceLike(v.(string), "%b%", '\\') })
+			notB := compare3(row[1], func(v any) bool { return !v.(bool) })
+			return or3(compare3(row[3], func(v any) bool { return v.(int64) != 3 }), like, notB)
+		}},
 		{"s like and not like", func(r resolver) logical.Expr {
 			return r.call("and", r.call("like", col(r, 4), lit("%b%")), r.call("not", r.call("like", col(r, 4), lit("_b"))))
 		}, func(row []any) any {
