@@ -42,7 +42,8 @@ type pageDecoder struct {
 func pageDecodable(chunk *metadata.ColumnChunkMetaData) bool {
 	for _, e := range chunk.Encodings() {
 		switch e {
-		case parquet.Encodings.Plain, parquet.Encodings.PlainDict, parquet.Encodings.RLEDict, parquet.Encodings.RLE, parquet.Encodings.BitPacked:
+		// BIT_PACKED (deprecated) only ever encodes levels; parquet-go reads those chunks.
+		case parquet.Encodings.Plain, parquet.Encodings.PlainDict, parquet.Encodings.RLEDict, parquet.Encodings.RLE:
 		default:
 			return false
 		}
