@@ -67,6 +67,10 @@ func higherOrderExample(name string) string {
 		return name + "(m, (k, v) -> ...)"
 	case "transform":
 		return "transform(a, x -> x + 1)"
+	case "array_sort":
+		return "array_sort(a, (l, r) -> CASE WHEN l < r THEN -1 WHEN l > r THEN 1 ELSE 0 END)"
+	case "map_zip_with":
+		return "map_zip_with(m1, m2, (k, v1, v2) -> coalesce(v1, v2))"
 	}
 	return name + "(a, x -> x > 0)"
 }

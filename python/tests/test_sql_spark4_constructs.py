@@ -49,3 +49,24 @@ def test_sql_unpivot_and_group_by_all(spark):
                    "GROUP BY ALL ORDER BY ALL")
     assert [tuple(r) for r in df.collect()] == [("q1", 3), ("second", 10)]
     assert df.columns == ["quarter", "sum(v)"]
+
+
+def test_array_sort_comparator_and_map_zip_with(spark):
+    # PySpark 4.3: [([3, 2, 1], {1: 'a-b', 2: 'c'})] and the same column names.
+    df = spark.range(1).select(
+        F.array_sort(F.array(F.lit(3), F.lit(1), F.lit(2)), lambda l, r: r - l).alias("a"),
+        F.map_zip_with(F.create_map(F.lit(1), F.lit("a")), F.create_map(F.lit(1), F.lit("b"), F.lit(2), F.lit("c")),
+                       lambda k, v1, v2: F.concat_ws("-", v1, v2)).alias("m"))
+    assert [tuple(r) for r in df.collect()] == [([3, 2, 1], {1: "a-b", 2: "c"})]
+    name = spark.sql("SELECT array_sort(array(3, 1, 2), (l, r) -> r - l)").columns[0]
+    assert name == ("array_sort(array(3, 1, 2), lambdafunction((namedlambdavariable() - namedlambdavariable()), "
+                    "namedlambdavariable(), namedlambdavariable()))")
+
+
+def test_generators_inline_and_stack(spark):
+    df = spark.createDataFrame([(1, [(1, "a"), (2, "b")]), (2, None)], "id int, s array<struct<p:int,q:string>>")
+    assert rows(df.select("id", F.inline_outer("s"))) == [(1, 1, "a"), (1, 2, "b"), (2, None, None)]
+    stacked = df.select("id", F.stack(F.lit(2), F.col("id"), F.lit("x"), F.col("id") * 10, F.lit("y")))
+    assert stacked.columns == ["id", "col0", "col1"]
+    assert rows(stacked) == [(1, 1, "x"), (1, 10, "y"), (2, 2, "x"), (2, 20, "y")]
+    assert rows(spark.sql("SELECT stack(2, 1, 'a', 2) AS (n, s)")) == [(1, "a"), (2, None)]

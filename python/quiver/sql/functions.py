@@ -427,9 +427,10 @@ def create_map(*cols: Any) -> Column:
 
 
 def array_sort(col: Any, comparator: Any = None) -> Column:
-    """Sorts ascending with nulls last (a comparator function is not supported here)."""
+    """Sorts ascending with nulls last, or by comparator(left, right), a function returning a
+    negative int, 0 or a positive int."""
     if comparator is not None:
-        raise NotImplementedError("array_sort with a comparator function is not supported yet; use array_sort(col) or sort_array(col, asc)")
+        return _higher_order("array_sort", [_c(col)], [(comparator, (2,))])
     return _fn("array_sort", _c(col))
 
 
@@ -717,6 +718,10 @@ def reduce(col: Any, initialValue: Any, merge: Any, finish: Any = None) -> Colum
 
 def zip_with(left: Any, right: Any, f: Any) -> Column:
     return _higher_order("zip_with", [_c(left), _c(right)], [(f, (2,))])
+
+
+def map_zip_with(col1: Any, col2: Any, f: Any) -> Column:
+    return _higher_order("map_zip_with", [_c(col1), _c(col2)], [(f, (3,))])
 
 
 def transform_keys(col: Any, f: Any) -> Column:
