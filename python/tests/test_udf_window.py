@@ -122,3 +122,15 @@ def test_window_pandas_udf_bounded_frame_without_order_is_refused(data):
         df.select(mean_udf("v").over(Window.partitionBy("h").rowsBetween(-1, 0))).collect()
     whole = Window.partitionBy("h").orderBy("id").rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
     assert df.select(mean_udf("v").over(whole).alias("m")).count() == 3000
+
+
+def test_window_pandas_udf_frames_in_sql(spark):
+    """The same frames through SQL with a registered pandas UDF (answers as PySpark 4.3's above)."""
+    pdf = pd.DataFrame({"g": [1, 1, 1, 1, 2, 2, 2], "t": [1, 2, 2, 4, 1, 3, 5], "v": [1.0, 2.0, 3.0, 4.0, 10.0, 20.0, 30.0]})
+    spark.createDataFrame(pdf).createOrReplaceTempView("udf_window_frames")
+    spark.udf.register("mean_udf_sql", mean_udf)
+    out = spark.sql("SELECT g, t, v, mean_udf_sql(v) OVER (PARTITION BY g ORDER BY t) AS run, "
+                    "mean_udf_sql(v) OVER (PARTITION BY g ORDER BY t RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) AS rg "
+                    "FROM udf_window_frames ORDER BY g, t, v").toPandas()
+    assert out.run.tolist() == [1.0, 2.0, 2.0, 2.5, 10.0, 15.0, 20.0]
+    assert out.rg.tolist() == [1.0, 2.0, 2.0, 4.0, 10.0, 20.0, 30.0]
