@@ -13,11 +13,11 @@ import (
 	pb "github.com/quiverdata/quiver/proto/quiver/v1"
 )
 
-// Unpivot (DataFrame.unpivot / melt, SQL UNPIVOT) turns value columns into rows, as Spark
-// plans it: an Expand emits each input row once per value column (or group of columns), with
-// the id columns, the value column's name and its value(s), each value position cast to the
-// values' least common type. SQL's default EXCLUDE NULLS filters out rows whose values are all
-// null.
+// Unpivot (DataFrame.unpivot / melt, SQL UNPIVOT) turns value columns into rows: each input
+// row is repeated once per value column (or group of columns) with the id columns, the value
+// column's name and its value(s), each value position cast to the values' least common type,
+// in row order as Spark's Expand emits them (an inline Generate over an array of structs).
+// SQL's default EXCLUDE NULLS filters out rows whose values are all null.
 
 func init() {
 	registerRelation(&pb.Relation_Unpivot{}, unpivotRelation)
@@ -100,26 +100,17 @@ func (c *Converter) Unpivot(input logical.Plan, ids []logical.Named, values [][]
 		}
 		types[j] = result
 	}
-	attributes := make([]*logical.ColumnRef, 0, len(ids)+1+len(valueNames))
-	for _, id := range ids {
-		attribute := &logical.ColumnRef{AttrID: c.A.IDs.Next(), ColumnName: id.Name(), Type: id.DataType(), Null: id.Nullable()}
-		if ref, ok := id.(*logical.ColumnRef); ok {
-			attribute.Qualifier, attribute.Metadata = ref.Qualifier, ref.Metadata
-		}
-		attributes = append(attributes, attribute)
-	}
-	attributes = append(attributes, &logical.ColumnRef{AttrID: c.A.IDs.Next(), ColumnName: variableName, Type: arrow.BinaryTypes.String})
-	valueAttributes := make([]*logical.ColumnRef, len(valueNames))
+	// Each input row's items are an array of structs (name, values...) that an inline Generate
+	// turns into rows, in the input row's order as Spark's Expand emits them.
+	fields := make([]arrow.Field, 0, 1+len(valueNames))
+	fields = append(fields, arrow.Field{Name: variableName, Type: arrow.BinaryTypes.String})
 	for j, name := range valueNames {
-		valueAttributes[j] = &logical.ColumnRef{AttrID: c.A.IDs.Next(), ColumnName: name, Type: types[j], Null: nullable[j]}
-		attributes = append(attributes, valueAttributes[j])
+		fields = append(fields, arrow.Field{Name: name, Type: types[j], Nullable: true})
 	}
-	projections := make([][]logical.Expr, len(values))
+	structType := arrow.StructOf(fields...)
+	items := make([]logical.Expr, len(values))
 	for i, group := range values {
-		row := make([]logical.Expr, 0, len(attributes))
-		for _, id := range ids {
-			row = append(row, logical.StripAlias(id))
-		}
+		row := make([]logical.Expr, 0, len(fields))
 		row = append(row, logical.NewLiteral(scalar.NewStringScalar(names[i])))
 		for j, value := range group {
 			var e logical.Expr = logical.StripAlias(value)
@@ -132,9 +123,28 @@ func (c *Converter) Unpivot(input logical.Plan, ids []logical.Named, values [][]
 			}
 			row = append(row, e)
 		}
-		projections[i] = row
+		items[i] = &logical.Call{Function: "make_struct", Args: row, Type: structType}
 	}
-	var plan logical.Plan = &logical.Expand{Input: input, Projections: projections, Attributes: attributes}
+	collection := &logical.Call{Function: "make_array", Args: items, Type: arrow.ListOf(structType)}
+	generated := make([]*logical.ColumnRef, 0, len(fields))
+	generated = append(generated, &logical.ColumnRef{AttrID: c.A.IDs.Next(), ColumnName: variableName, Type: arrow.BinaryTypes.String})
+	valueAttributes := make([]*logical.ColumnRef, len(valueNames))
+	for j, name := range valueNames {
+		valueAttributes[j] = &logical.ColumnRef{AttrID: c.A.IDs.Next(), ColumnName: name, Type: types[j], Null: nullable[j]}
+		generated = append(generated, valueAttributes[j])
+	}
+	generate := &logical.Generate{
+		Input:           input,
+		Generator:       &logical.Call{Function: "inline", Args: []logical.Expr{collection}, Type: collection.Type, Display: "unpivot"},
+		GeneratorOutput: generated,
+		Inline:          true,
+	}
+	outputs := make([]logical.Named, 0, len(ids)+len(generated))
+	outputs = append(outputs, ids...)
+	for _, column := range generated {
+		outputs = append(outputs, column)
+	}
+	var plan logical.Plan = &logical.Project{Input: generate, Expressions: outputs}
 	if !excludeNulls {
 		return plan, nil
 	}
