@@ -37,6 +37,17 @@ type sizeEstimate struct {
 	selectivity float64
 	known       bool
 	hint        bool
+	// aggregated marks an output of a grouped aggregate; guess marks an estimate that filters
+	// such an output (a HAVING, TPC-H Q18's sum(l_quantity) > 300). No statistics say how many
+	// groups a predicate on an aggregate keeps: Q18 keeps 57 of 1.5 M orders, the model a third.
+	aggregated bool
+	guess      bool
+}
+
+// EstimateIsGuess reports whether the plan's size estimate rests on a predicate over aggregated
+// values, which the model cannot judge: the real size may be any fraction of the estimate.
+func EstimateIsGuess(p logical.Plan) bool {
+	return estimate(p).guess
 }
 
 // EstimateSize estimates the bytes a logical plan produces, for choosing broadcast joins, and
@@ -68,6 +79,7 @@ func estimate(p logical.Plan) sizeEstimate {
 		s := predicateSelectivity(n.Condition)
 		e.rows *= s
 		e.selectivity *= s
+		e.guess = e.guess || e.aggregated
 		return e
 	case *logical.Join:
 		return estimateJoin(n)
@@ -77,6 +89,7 @@ func estimate(p logical.Plan) sizeEstimate {
 			e.rows = 1
 		}
 		e.hint = false
+		e.aggregated = len(n.Grouping) > 0
 		return e
 	case *logical.Limit:
 		e := estimate(n.Input)
@@ -168,6 +181,12 @@ func scanPredicate(s *logical.Scan) *arrowio.Predicate {
 func estimateJoin(j *logical.Join) sizeEstimate {
 	l, r := estimate(j.Left), estimate(j.Right)
 	out := sizeEstimate{known: l.known && r.known, selectivity: l.selectivity * r.selectivity}
+	switch j.Type {
+	case logical.InnerJoin, logical.LeftSemiJoin, logical.CrossJoin:
+		// These joins keep at most the rows both inputs let through, so a guessed side makes
+		// the output a guess too; outer and anti joins keep rows the guess does not bound.
+		out.guess = l.guess || r.guess
+	}
 	if !out.known {
 		if (j.Type == logical.LeftSemiJoin || j.Type == logical.LeftAntiJoin) && l.known {
 			return sizeEstimate{rows: l.rows, selectivity: l.selectivity, known: true}

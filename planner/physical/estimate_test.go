@@ -5,6 +5,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
+	"github.com/stretchr/testify/require"
 
 	"github.com/quiverdata/quiver/planner/logical"
 )
@@ -83,3 +84,55 @@ type unknownSource struct{}
 
 func (unknownSource) Schema() *arrow.Schema { return arrow.NewSchema(nil, nil) }
 func (unknownSource) Describe() string      { return "unknown" }
+
+// TestGuessedBuildSideMayBecomeBroadcast: a predicate over aggregated values (a HAVING) may
+// keep any share of the groups (TPC-H Q18 keeps 57 of 1.5 M orders), so a shuffled join builds
+// from that side and may turn into a broadcast join at run time however large its estimate.
+func TestGuessedBuildSideMayBecomeBroadcast(t *testing.T) {
+	available := ExchangeAvailable
+	ExchangeAvailable = func() bool { return true } // the executor's shuffle sets it in a server
+	t.Cleanup(func() { ExchangeAvailable = available })
+	lineTotals := func(ids *logical.IDGenerator, having bool) (logical.Plan, *logical.ColumnRef) {
+		lines := storedScan(ids, "lines", 60_000_000, "l_key", "l_quantity")
+		key := lines.Attributes[0]
+		sum := &logical.AggregateCall{Function: "sum", Args: []logical.Expr{lines.Attributes[1]}, Type: arrow.PrimitiveTypes.Int64, Null: true, Display: "sum(l_quantity)"}
+		total := &logical.Alias{Child: sum, Alias: "total", AttrID: ids.Next()}
+		var out logical.Plan = &logical.Aggregate{Input: lines, Grouping: []logical.Expr{key}, Aggregates: []logical.Named{key, total}}
+		if having {
+			out = &logical.Filter{Input: out, Condition: &logical.Call{Function: "gt", Type: arrow.FixedWidthTypes.Boolean,
+				Args: []logical.Expr{total.ToAttribute(), logical.NewLiteral(scalar.NewInt64Scalar(300))}}}
+		}
+		return out, key
+	}
+	for _, c := range []struct {
+		name         string
+		having       bool
+		totalsOnLeft bool
+		adaptive     bool
+	}{
+		{"having on the right", true, false, true},
+		{"having on the left", true, true, true},
+		{"no having: the estimate stands", false, false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ids := &logical.IDGenerator{}
+			orders := storedScan(ids, "orders", 15_000_000, "o_key", "o_customer")
+			totals, key := lineTotals(ids, c.having)
+			require.Equal(t, c.having, EstimateIsGuess(totals))
+			join := &logical.Join{Left: orders, Right: totals, Type: logical.InnerJoin, Condition: equality(orders.Attributes[0], key)}
+			want := BuildRight
+			if c.totalsOnLeft {
+				join = &logical.Join{Left: totals, Right: orders, Type: logical.InnerJoin, Condition: equality(key, orders.Attributes[0])}
+				want = BuildLeft
+			}
+			node, err := (&Planner{DefaultParallelism: 2}).Plan(join)
+			require.NoError(t, err)
+			j := node.(*HashJoin)
+			require.False(t, j.Broadcast, "neither side is estimated under the threshold")
+			require.Equal(t, c.adaptive, j.AdaptiveThreshold > 0)
+			if c.having {
+				require.Equal(t, want, j.Build, "builds from the guessed side")
+			}
+		})
+	}
+}

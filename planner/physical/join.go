@@ -222,11 +222,21 @@ func lowerJoin(p *Planner, n logical.Plan) (Node, error) {
 		parts := max(p.DefaultParallelism, 1)
 		out.Left = HashDistribute(left, leftKeys, parts)
 		out.Right = HashDistribute(right, rightKeys, parts)
-		buildSize := rightSize
-		if out.Build == BuildLeft {
-			buildSize = leftSize
+		leftGuess, rightGuess := EstimateIsGuess(j.Left), EstimateIsGuess(j.Right)
+		if j.Type == logical.InnerJoin && leftGuess != rightGuess {
+			// Build from the side whose size is a guess: it is the one that may turn out
+			// small enough to broadcast (the scheduler still builds from the side that wrote
+			// fewer bytes when both are shuffled).
+			out.Build = BuildRight
+			if leftGuess {
+				out.Build = BuildLeft
+			}
 		}
-		if !p.AdaptiveDisabled && threshold > 0 && canBroadcastBuildSide(out) && buildSize/adaptiveEstimateFactor <= threshold {
+		buildSize, buildGuess := rightSize, rightGuess
+		if out.Build == BuildLeft {
+			buildSize, buildGuess = leftSize, leftGuess
+		}
+		if !p.AdaptiveDisabled && threshold > 0 && canBroadcastBuildSide(out) && (buildGuess || buildSize/adaptiveEstimateFactor <= threshold) {
 			out.AdaptiveThreshold = threshold
 		}
 		return out, nil
@@ -239,7 +249,8 @@ func lowerJoin(p *Planner, n logical.Plan) (Node, error) {
 // broadcast: estimated at most this many times the threshold. The probe side's stage waits for
 // the build side's (a task slot may idle meanwhile), which is only worth it when the build side
 // has a chance (TPC-H Q5's customer-orders join: estimated 1.5 times the threshold, 0.7 times
-// at run time; Q10's: estimated 6 times, still 1.1 times at run time).
+// at run time; Q10's: estimated 6 times, still 1.1 times at run time). A build side whose
+// estimate is a guess (EstimateIsGuess) always has that chance.
 const adaptiveEstimateFactor = 4
 
 // canBroadcastBuildSide reports whether the join's answer stays the same with its build side
