@@ -313,3 +313,62 @@ func init() {
 		return exec.NewBatchSource(d.Schema(), batches), nil
 	})
 }
+
+// TestGlobalAggregateMatchesReference: an aggregate without keys has one group, which count,
+// float sum and avg fold in a register instead of the per-group loop; nulls, NaN and every
+// batch size must give what the row-by-row definition gives.
+func TestGlobalAggregateMatchesReference(t *testing.T) {
+	v, f := exectest.Col(aggSchema, 1), exectest.Col(aggSchema, 2)
+	calls := []*logical.AggregateCall{
+		{Function: "count", Type: arrow.PrimitiveTypes.Int64},
+		call("count", arrow.PrimitiveTypes.Int64, f),
+		call("sum", arrow.PrimitiveTypes.Float64, f),
+		call("avg", arrow.PrimitiveTypes.Float64, f),
+		call("sum", arrow.PrimitiveTypes.Int64, v),
+	}
+	var state, result []arrow.Field
+	for i, c := range calls {
+		state = append(state, physical.AggregateStateFields(c, fmt.Sprintf("_%d", i))...)
+		result = append(result, arrow.Field{Name: fmt.Sprintf("a%d", i), Type: c.Type, Nullable: c.Function != "count"})
+	}
+	for _, twoPhase := range []bool{false, true} {
+		exectest.RunPlan(t, exectest.PlanTest{
+			Name:   fmt.Sprintf("two_phase=%v", twoPhase),
+			Inputs: []exectest.Table{aggInput()},
+			Plan: func(s []*exectest.Source) physical.Node {
+				if !twoPhase {
+					return &physical.HashAggregate{Input: &physical.CoalescePartitions{Input: s[0]}, Mode: physical.AggregateComplete,
+						Calls: calls, OutSchema: arrow.NewSchema(result, nil)}
+				}
+				partial := &physical.HashAggregate{Input: s[0], Mode: physical.AggregatePartial, Calls: calls, OutSchema: arrow.NewSchema(state, nil)}
+				return &physical.HashAggregate{Input: &physical.CoalescePartitions{Input: partial}, Mode: physical.AggregateFinal,
+					Calls: calls, OutSchema: arrow.NewSchema(result, nil)}
+			},
+			Expected: func(in []exectest.Table) (exectest.Rows, error) {
+				var rows, floats int64
+				var fSum float64
+				var vSum int64
+				var vSeen bool
+				for _, r := range in[0].AllRows() {
+					rows++
+					if r[1] != nil {
+						vSum += r[1].(int64)
+						vSeen = true
+					}
+					if r[2] != nil {
+						fSum += r[2].(float64)
+						floats++
+					}
+				}
+				var sum, avg, total any
+				if floats > 0 {
+					sum, avg = fSum, fSum/float64(floats)
+				}
+				if vSeen {
+					total = vSum
+				}
+				return exectest.Rows{{rows, floats, sum, avg, total}}, nil
+			},
+		})
+	}
+}
