@@ -60,6 +60,10 @@ func (p *parser) lateralViews(from TableRef) (TableRef, error) {
 		}
 		from = view
 	}
+	if p.atKeyword("PIVOT", "UNPIVOT") {
+		clause := strings.ToUpper(p.peek().text)
+		return nil, p.errorf("[NOT_ALLOWED_IN_FROM.LATERAL_WITH_%s] LATERAL VIEW cannot be combined with %s in one FROM clause; apply %s in a subquery first", clause, clause, clause)
+	}
 	return from, nil
 }
 

@@ -962,13 +962,16 @@ func (p *parser) fromClause() (TableRef, error) {
 		}
 		left = &JoinRef{Left: left, Right: right, Type: logical.InnerJoin}
 	}
-	if p.atKeyword("PIVOT") {
-		if left, err = p.pivotClause(left); err != nil {
+	// PIVOT and UNPIVOT apply in turn, in any order (Spark's relation extensions).
+	for p.atKeyword("PIVOT", "UNPIVOT") {
+		if p.atKeyword("PIVOT") {
+			left, err = p.pivotClause(left)
+		} else {
+			left, err = p.unpivotClause(left)
+		}
+		if err != nil {
 			return nil, err
 		}
-	}
-	if p.atKeyword("UNPIVOT") {
-		return p.unpivotClause(left)
 	}
 	return left, nil
 }
