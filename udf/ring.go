@@ -63,9 +63,12 @@ func newResultRing(name string) (*resultRing, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if err := f.Truncate(ringHeader + ringSize); err != nil {
+	// Reserve the pages now: a ring only truncated to size would be sparse, and a worker writing
+	// into a full tmpfs (64 MiB /dev/shm in a default container) dies of SIGBUS mid-query.
+	// A ring that cannot be reserved is not used; results go through the socket.
+	if err := syscall.Fallocate(int(f.Fd()), 0, 0, ringHeader+ringSize); err != nil {
 		os.Remove(path)
-		return nil, err
+		return nil, fmt.Errorf("reserving %d bytes in %s: %w", ringHeader+ringSize, shmDirectory, err)
 	}
 	data, err := syscall.Mmap(int(f.Fd()), 0, ringHeader+ringSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	if err != nil {
