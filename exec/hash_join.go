@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 
+	"github.com/quiverdata/quiver/errkind"
 	"github.com/quiverdata/quiver/planner/logical"
 	"github.com/quiverdata/quiver/planner/physical"
 	"github.com/quiverdata/quiver/planner/protoplan"
@@ -47,6 +48,9 @@ type hashJoin struct {
 	finished bool
 
 	probeOuter, buildOuter, semi, anti bool
+	// semiBuild is a semi join that builds its (left) tested side and streams the right one:
+	// each build row is emitted once, on its first match (buildMatched marks the emitted ones).
+	semiBuild bool
 
 	// grace is set once the build side overflowed memory and both sides went to disk.
 	grace *graceState
@@ -87,10 +91,17 @@ func buildHashJoin(tc *TaskContext, n physical.Node, partition int) (Operator, e
 		j.probeOuter, j.buildOuter = true, true
 	case logical.LeftSemiJoin:
 		j.semi = true
+		j.semiBuild = buildLeft
 	case logical.LeftAntiJoin:
 		j.anti = true
 	}
-	if !j.buildOuter {
+	if j.semiBuild && node.Broadcast {
+		// Every task would hold all build rows and emit a row once per task that matched it.
+		probe.Close()
+		build.Close()
+		return nil, errkind.Internal("a broadcast semi join must build its right side")
+	}
+	if !j.buildOuter && !j.semiBuild {
 		j.shared = sharedBroadcastBuild(node)
 	}
 	return j, nil
@@ -182,7 +193,7 @@ func (j *hashJoin) buildTable(ctx context.Context) error {
 		j.buildBatch, j.table = nil, nil
 		return errBuildTooLarge
 	}
-	if j.buildOuter {
+	if j.buildOuter || j.semiBuild {
 		j.buildMatched = make([]bool, all.NumRows())
 	}
 	return nil
@@ -253,6 +264,9 @@ func (j *hashJoin) probeBatch(ctx context.Context, b arrow.RecordBatch) error {
 	}
 	defer releaseArrayList(keys)
 	n := int(b.NumRows())
+	if j.semiBuild {
+		return j.probeSemiBuild(ctx, b, keys, n)
+	}
 	var probeMatched []bool
 	if j.probeOuter || j.semi || j.anti {
 		probeMatched = make([]bool, n)
@@ -319,6 +333,45 @@ func (j *hashJoin) probeBatch(ctx context.Context, b arrow.RecordBatch) error {
 			return err
 		}
 		j.pending = append(j.pending, out)
+	}
+	return nil
+}
+
+// probeSemiBuild streams one right-side batch through a semi join that built its left side:
+// the build rows matched for the first time are emitted, in the order they were found. Every
+// candidate pair is visited (a probe row's first partner is not enough: each build row with
+// its key must be marked).
+func (j *hashJoin) probeSemiBuild(ctx context.Context, b arrow.RecordBatch, keys []arrow.Array, n int) error {
+	cursor := j.table.probe(j.tc, keys, n, false)
+	chunk := max(j.tc.BatchSize, 1)
+	var rows []int32
+	for {
+		probeIdx, buildIdx := cursor.next(chunk)
+		if len(probeIdx) == 0 {
+			break
+		}
+		if j.node.Condition != nil {
+			var err error
+			if _, buildIdx, err = j.applyCondition(ctx, b, probeIdx, buildIdx); err != nil {
+				return err
+			}
+		}
+		for _, r := range buildIdx {
+			if !j.buildMatched[r] {
+				j.buildMatched[r] = true
+				rows = append(rows, r)
+			}
+		}
+	}
+	for from := 0; from < len(rows); from += chunk {
+		part := int32Indices(j.tc, rows[from:min(from+chunk, len(rows))])
+		out, err := takeRecordRows(ctx, j.tc, j.buildBatch, part)
+		part.Release()
+		if err != nil {
+			return err
+		}
+		j.pending = append(j.pending, array.NewRecordBatch(j.node.OutSchema, out.Columns(), out.NumRows()))
+		out.Release()
 	}
 	return nil
 }

@@ -87,11 +87,12 @@ func TestHashJoin(t *testing.T) {
 	residualRef := func(l, r []any) bool { return r[1] != nil && r[1].(float64) > float64(asInt64(l[0])) }
 	for _, jt := range types {
 		for _, build := range []physical.JoinSide{physical.BuildRight, physical.BuildLeft} {
-			if build == physical.BuildLeft && (jt == logical.LeftSemiJoin || jt == logical.LeftAntiJoin || jt == logical.LeftOuterJoin) {
+			if build == physical.BuildLeft && (jt == logical.LeftAntiJoin || jt == logical.LeftOuterJoin) {
 				continue // the planner never builds the left side of these
 			}
 			for _, broadcast := range []bool{false, true} {
-				if broadcast && (jt == logical.FullOuterJoin || (build == physical.BuildRight && jt == logical.RightOuterJoin)) {
+				if broadcast && (jt == logical.FullOuterJoin || (build == physical.BuildRight && jt == logical.RightOuterJoin) ||
+					(build == physical.BuildLeft && jt == logical.LeftSemiJoin)) {
 					continue
 				}
 				for _, withResidual := range []bool{false, true} {
@@ -204,10 +205,13 @@ func TestGraceHashJoin(t *testing.T) {
 	}
 	left = append(left, []any{nil, "null key"})
 	right = append(right, []any{nil, -1.0})
-	for _, jt := range []logical.JoinType{logical.FullOuterJoin, logical.LeftAntiJoin} {
-		jt := jt
+	for _, c := range []struct {
+		jt    logical.JoinType
+		build physical.JoinSide
+	}{{logical.FullOuterJoin, physical.BuildRight}, {logical.LeftAntiJoin, physical.BuildRight}, {logical.LeftSemiJoin, physical.BuildLeft}} {
+		jt, build := c.jt, c.build
 		exectest.RunPlan(t, exectest.PlanTest{
-			Name:            jt.String(),
+			Name:            fmt.Sprintf("%s/build=%d", jt, build),
 			Inputs:          []exectest.Table{exectest.NewTable(joinLeftSchema, left), exectest.NewTable(joinRightSchema, right)},
 			NoNullInjection: true,
 			Setup: func(t *testing.T, tc *exec.TaskContext, _ []exectest.Table) {
@@ -218,7 +222,7 @@ func TestGraceHashJoin(t *testing.T) {
 			Plan: func(s []*exectest.Source) physical.Node {
 				return &physical.HashJoin{Left: s[0], Right: s[1], Type: jt,
 					LeftKeys: []logical.Expr{exectest.Col(joinLeftSchema, 0)}, RightKeys: []logical.Expr{exectest.Col(joinRightSchema, 0)},
-					NullSafe: []bool{false}, Build: physical.BuildRight, OutSchema: nullableSchema(joinOutSchema(jt), jt)}
+					NullSafe: []bool{false}, Build: build, OutSchema: nullableSchema(joinOutSchema(jt), jt)}
 			},
 			Expected: func(in []exectest.Table) (exectest.Rows, error) {
 				return referenceJoin(in[0].AllRows(), in[1].AllRows(), jt, nil), nil

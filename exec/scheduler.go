@@ -195,7 +195,8 @@ func (s *Scheduler) convertToBroadcast(a *physical.AdaptiveJoin) bool {
 // chooseBuildSides makes each shuffled join of a stage about to run build its hash table from
 // the side whose stage wrote fewer bytes, now that both are known: the planner's estimates can
 // be far off (TPC-H Q18 estimated 57 orders as millions and built from 6 M lineitem rows).
-// Semi and anti joins always build the right side.
+// A semi join may build its left (tested) side too: it then emits each left row on its first
+// match (hashJoin.semiBuild). Anti joins always build the right side.
 func chooseBuildSides(n physical.Node) {
 	if _, ok := n.(*physical.Exchange); ok {
 		return
@@ -208,7 +209,7 @@ func chooseBuildSides(n physical.Node) {
 		return
 	}
 	switch j.Type {
-	case logical.InnerJoin, logical.LeftOuterJoin, logical.RightOuterJoin, logical.FullOuterJoin:
+	case logical.InnerJoin, logical.LeftOuterJoin, logical.RightOuterJoin, logical.FullOuterJoin, logical.LeftSemiJoin:
 	default:
 		return
 	}
