@@ -242,6 +242,20 @@ func newDecimalBatchOp(op string, s1, s2, s, precision int) decimalBatchOp {
 		}
 		limit := decimal128.GetScaleMultiplier(precision) // 10^precision, positive
 		limitHi, limitLo := uint64(limit.HighBits()), limit.LowBits()
+		if round == 0 {
+			return func(out, l []decimal128.Num, ls int, r []decimal128.Num, rs int, pending []int32) []int32 {
+				if ls == 1 && rs == 1 {
+					return multiplyUnscaled(out, l[:len(out)], r[:len(out)], limitHi, limitLo, pending)
+				}
+				for i := range out {
+					var handled bool
+					if out[i], handled = multiplyUnscaledRow(l[i*ls], r[i*rs], limitHi, limitLo); !handled {
+						pending = append(pending, int32(i))
+					}
+				}
+				return pending
+			}
+		}
 		divisor := pow10u64[round]
 		return func(out, l []decimal128.Num, ls int, r []decimal128.Num, rs int, pending []int32) []int32 {
 			for i := range out {
@@ -280,6 +294,48 @@ func newDecimalBatchOp(op string, s1, s2, s, precision int) decimalBatchOp {
 		}
 	}
 	return nil
+}
+
+// multiplyUnscaled is the multiply loop of two columns whose product needs no rounding (TPC-H
+// Q1's products): one sign test per operand for "fits an int64", a branch-free negation, and no
+// bounds checks (l and r are as long as out). It was a tenth of Q1's server CPU with the
+// general loop.
+func multiplyUnscaled(out, l, r []decimal128.Num, limitHi, limitLo uint64, pending []int32) []int32 {
+	for i := range out {
+		x, y := l[i], r[i]
+		a, b := int64(x.LowBits()), int64(y.LowBits())
+		if x.HighBits() != a>>63 || y.HighBits() != b>>63 {
+			pending = append(pending, int32(i)) // an operand beyond int64: the exact path
+			continue
+		}
+		hi, lo := bits.Mul64(absUint64(a), absUint64(b))
+		if hi > limitHi || (hi == limitHi && lo >= limitLo) {
+			pending = append(pending, int32(i)) // the exact path raises or nulls it
+			continue
+		}
+		// Negate the magnitude (< 10^38 < 2^127) when the signs differ: x ^ m - m with m all ones.
+		m := uint64((a ^ b) >> 63)
+		lo, borrow := bits.Sub64(lo^m, m, 0)
+		hi = hi ^ m - m - borrow
+		out[i] = decimal128.New(int64(hi), lo)
+	}
+	return pending
+}
+
+// multiplyUnscaledRow is one row of multiplyUnscaled, for a literal operand (stride 0).
+func multiplyUnscaledRow(x, y decimal128.Num, limitHi, limitLo uint64) (decimal128.Num, bool) {
+	a, b := int64(x.LowBits()), int64(y.LowBits())
+	if x.HighBits() != a>>63 || y.HighBits() != b>>63 {
+		return decimal128.Num{}, false
+	}
+	hi, lo := bits.Mul64(absUint64(a), absUint64(b))
+	if hi > limitHi || (hi == limitHi && lo >= limitLo) {
+		return decimal128.Num{}, false
+	}
+	m := uint64((a ^ b) >> 63)
+	lo, borrow := bits.Sub64(lo^m, m, 0)
+	hi = hi ^ m - m - borrow
+	return decimal128.New(int64(hi), lo), true
 }
 
 // newUnclearedFixedBuffer allocates room for n values of T without zeroing it beyond what the

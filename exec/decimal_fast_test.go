@@ -120,17 +120,20 @@ func TestDecimalBatchLoopsAgreeWithBigInt(t *testing.T) {
 			for i := range l {
 				l[i], r[i] = pick(), pick()
 			}
-			rs := 1
-			if rng.Intn(3) == 0 {
+			ls, rs := 1, 1
+			switch rng.Intn(4) {
+			case 0:
 				rs = 0 // a literal right operand
+			case 1:
+				ls = 0 // a literal left operand (Q1's 1 - discount)
 			}
 			out := make([]decimal128.Num, n)
 			pending := map[int32]bool{}
-			for _, i := range loop(out, l, 1, r, rs, nil) {
+			for _, i := range loop(out, l, ls, r, rs, nil) {
 				pending[i] = true
 			}
 			for i := 0; i < n; i++ {
-				x, y := l[i], r[i*rs]
+				x, y := l[i*ls], r[i*rs]
 				a, b := new(big.Int).Set(x.BigInt()), new(big.Int).Set(y.BigInt())
 				var want big.Int
 				switch op {
