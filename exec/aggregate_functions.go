@@ -1258,28 +1258,23 @@ type distinctAccumulator struct {
 	seen    map[string]struct{}
 	encoder KeyEncoder
 	bytes   int64
+	// integers keys one integer argument without encoding it (see distinctIntSet).
+	integers distinctIntSet
+	rows     []int32
 }
 
 func (d *distinctAccumulator) resize(n int) { d.inner.resize(n) }
-func (d *distinctAccumulator) size() int64  { return d.inner.size() + d.bytes }
+func (d *distinctAccumulator) size() int64  { return d.inner.size() + d.bytes + d.integers.bytes() }
 func (d *distinctAccumulator) release()     { d.inner.release() }
 func (d *distinctAccumulator) update(ec *EvalContext, groups []int32, args []arrow.Array) error {
-	if d.seen == nil {
-		d.seen = map[string]struct{}{}
+	rows, typed := d.rows[:0], false
+	if len(args) == 1 && d.seen == nil {
+		rows, typed = d.integers.newRows(groups, args[0], rows)
 	}
-	groupColumn := sliceToArray(arrow.PrimitiveTypes.Int32, groups, nil)
-	defer groupColumn.Release()
-	buf, offsets := d.encoder.Encode(ec.Task.Allocator, append([]arrow.Array{groupColumn}, args...), len(groups))
-	var rows []int32
-	for i := range groups {
-		key := buf[offsets[i]:offsets[i+1]]
-		if _, ok := d.seen[string(key)]; ok {
-			continue
-		}
-		d.seen[string(key)] = struct{}{}
-		d.bytes += int64(len(key)) + 48
-		rows = append(rows, int32(i))
+	if !typed {
+		rows = d.newEncodedRows(ec, groups, args, rows)
 	}
+	d.rows = rows
 	if len(rows) == 0 {
 		return nil
 	}
@@ -1301,6 +1296,27 @@ func (d *distinctAccumulator) update(ec *EvalContext, groups []int32, args []arr
 	}
 	return d.inner.update(ec, subGroups, subArgs)
 }
+
+// newEncodedRows is the general path: each (group, arguments) row encoded to a map key.
+func (d *distinctAccumulator) newEncodedRows(ec *EvalContext, groups []int32, args []arrow.Array, rows []int32) []int32 {
+	if d.seen == nil {
+		d.seen = map[string]struct{}{}
+	}
+	groupColumn := sliceToArray(arrow.PrimitiveTypes.Int32, groups, nil)
+	defer groupColumn.Release()
+	buf, offsets := d.encoder.Encode(ec.Task.Allocator, append([]arrow.Array{groupColumn}, args...), len(groups))
+	for i := range groups {
+		key := buf[offsets[i]:offsets[i+1]]
+		if _, ok := d.seen[string(key)]; ok {
+			continue
+		}
+		d.seen[string(key)] = struct{}{}
+		d.bytes += int64(len(key)) + 48
+		rows = append(rows, int32(i))
+	}
+	return rows
+}
+
 func (d *distinctAccumulator) merge(*EvalContext, []int32, []arrow.Array) error {
 	return errkind.Internal("DISTINCT aggregates have no partial state to merge")
 }
