@@ -199,41 +199,23 @@ func newDecimalBatchOp(op string, s1, s2, s, precision int) decimalBatchOp {
 			bound = pow10u64[precision]
 		}
 		scale1, scale2 := newInt64Scaler(common-s1), newInt64Scaler(common-s2)
-		if op == "subtract" {
-			return func(out, l []decimal128.Num, ls int, r []decimal128.Num, rs int, pending []int32) []int32 {
-				for i := range out {
-					a, ok1 := int64Of(l[i*ls])
-					b, ok2 := int64Of(r[i*rs])
-					a, ok3 := scale1.scale(a)
-					b, ok4 := scale2.scale(b)
-					v := a - b
-					// Overflow when the operands' signs differ and the result's sign is not a's.
-					overflow := ((a ^ b) & (a ^ v)) < 0
-					if !(ok1 && ok2 && ok3 && ok4) || overflow || absUint64(v) >= bound {
-						pending = append(pending, int32(i))
-						continue
-					}
-					out[i] = decimal128.New(v>>63, uint64(v))
-				}
-				return pending
-			}
-		}
+		general := newAddSubtractLoop(op == "subtract", scale1, scale2, bound)
 		return func(out, l []decimal128.Num, ls int, r []decimal128.Num, rs int, pending []int32) []int32 {
-			for i := range out {
-				a, ok1 := int64Of(l[i*ls])
-				b, ok2 := int64Of(r[i*rs])
-				a, ok3 := scale1.scale(a)
-				b, ok4 := scale2.scale(b)
-				v := a + b
-				// Overflow when the operands' signs agree and the result's sign differs.
-				overflow := (^(a ^ b) & (a ^ v)) < 0
-				if !(ok1 && ok2 && ok3 && ok4) || overflow || absUint64(v) >= bound {
-					pending = append(pending, int32(i))
-					continue
+			// A literal operand (Q1's 1 - discount and 1 + tax) is read and scaled once.
+			if ls == 0 && rs == 1 {
+				if literal, ok := scaledInt64Of(l[0], scale1); ok {
+					return addToLiteral(out, r[:len(out)], literal, op == "subtract", scale2, bound, pending)
 				}
-				out[i] = decimal128.New(v>>63, uint64(v))
 			}
-			return pending
+			if ls == 1 && rs == 0 {
+				if literal, ok := scaledInt64Of(r[0], scale2); ok && literal != math.MinInt64 {
+					if op == "subtract" {
+						literal = -literal
+					}
+					return addToLiteral(out, l[:len(out)], literal, false, scale1, bound, pending)
+				}
+			}
+			return general(out, l, ls, r, rs, pending)
 		}
 	case "multiply":
 		round := s1 + s2 - s
@@ -345,4 +327,83 @@ func newUnclearedFixedBuffer[T arrow.FixedWidthType](mem memory.Allocator, n int
 	var zero T
 	buf.Resize(n * int(unsafe.Sizeof(zero)))
 	return buf, arrow.GetData[T](buf.Bytes())[:n]
+}
+
+// newAddSubtractLoop is the add or subtract loop of two columns (or a literal beyond the
+// literal loop's reach).
+func newAddSubtractLoop(subtract bool, scale1, scale2 int64Scaler, bound uint64) decimalBatchOp {
+	if subtract {
+		return func(out, l []decimal128.Num, ls int, r []decimal128.Num, rs int, pending []int32) []int32 {
+			for i := range out {
+				a, ok1 := int64Of(l[i*ls])
+				b, ok2 := int64Of(r[i*rs])
+				a, ok3 := scale1.scale(a)
+				b, ok4 := scale2.scale(b)
+				v := a - b
+				// Overflow when the operands' signs differ and the result's sign is not a's.
+				overflow := ((a ^ b) & (a ^ v)) < 0
+				if !(ok1 && ok2 && ok3 && ok4) || overflow || absUint64(v) >= bound {
+					pending = append(pending, int32(i))
+					continue
+				}
+				out[i] = decimal128.New(v>>63, uint64(v))
+			}
+			return pending
+		}
+	}
+	return func(out, l []decimal128.Num, ls int, r []decimal128.Num, rs int, pending []int32) []int32 {
+		for i := range out {
+			a, ok1 := int64Of(l[i*ls])
+			b, ok2 := int64Of(r[i*rs])
+			a, ok3 := scale1.scale(a)
+			b, ok4 := scale2.scale(b)
+			v := a + b
+			// Overflow when the operands' signs agree and the result's sign differs.
+			overflow := (^(a ^ b) & (a ^ v)) < 0
+			if !(ok1 && ok2 && ok3 && ok4) || overflow || absUint64(v) >= bound {
+				pending = append(pending, int32(i))
+				continue
+			}
+			out[i] = decimal128.New(v>>63, uint64(v))
+		}
+		return pending
+	}
+}
+
+// scaledInt64Of returns n * 10^k (the scaler's) when both fit an int64.
+func scaledInt64Of(n decimal128.Num, scaler int64Scaler) (int64, bool) {
+	v, ok := int64Of(n)
+	if !ok {
+		return 0, false
+	}
+	return scaler.scale(v)
+}
+
+// addToLiteral computes out[i] = literal + column[i], or literal - column[i] when subtract, with
+// column scaled by scaler; rows beyond int64 or the result's bound are left pending.
+func addToLiteral(out, column []decimal128.Num, literal int64, subtract bool, scaler int64Scaler, bound uint64, pending []int32) []int32 {
+	for i := range out {
+		y := column[i]
+		b := int64(y.LowBits())
+		if y.HighBits() != b>>63 {
+			pending = append(pending, int32(i)) // beyond int64: the exact path
+			continue
+		}
+		b, ok := scaler.scale(b)
+		var v int64
+		var overflow bool
+		if subtract {
+			v = literal - b
+			overflow = ((literal ^ b) & (literal ^ v)) < 0
+		} else {
+			v = literal + b
+			overflow = (^(literal ^ b) & (literal ^ v)) < 0
+		}
+		if !ok || overflow || absUint64(v) >= bound {
+			pending = append(pending, int32(i))
+			continue
+		}
+		out[i] = decimal128.New(v>>63, uint64(v))
+	}
+	return pending
 }
