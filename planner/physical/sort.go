@@ -91,8 +91,18 @@ func lowerSort(p *Planner, n logical.Plan) (Node, error) {
 		local := &Sort{Input: input, Order: order, Limit: s.Limit}
 		return &Sort{Input: SinglePartition(local), Order: order, Limit: s.Limit}, nil
 	}
+	if size, _ := EstimateSize(s.Input); size <= singleTaskSortBytes {
+		return &Sort{Input: SinglePartition(input), Order: order}, nil
+	}
 	return &Sort{Input: RangeDistribute(input, order, max(p.DefaultParallelism, input.NumPartitions())), Order: order}, nil
 }
+
+// singleTaskSortBytes is the estimated input size up to which a global sort gathers its input
+// into one task instead of range partitioning it. Range bounds are sampled by running every
+// input partition once more before the exchange starts: over an aggregate that re-runs the
+// aggregate (TPC-H Q16: a quarter of the query's CPU, for 18,000 result rows), which costs more
+// than sorting a few MB in one task. Estimates over-count aggregates (Q16's is 17 MB).
+const singleTaskSortBytes = 32 << 20
 
 // RangeDistribute repartitions node so partition i holds the keys ordered before partition
 // i+1's (bounds sampled at run time); one partition when exchanges are not available.
