@@ -60,8 +60,12 @@ def test_ascending_list_and_names(spark, data):
 
 
 def test_global_sort_plan_uses_range_exchange(spark, data):
-    plan = spark.createDataFrame(data).repartition(3).orderBy("a")._explain_string()
+    # Estimated over 32 MB (5 M longs): range partitioned. A small input sorts in one task,
+    # since sampling the range bounds runs the input twice.
+    plan = spark.range(5_000_000).repartition(3).orderBy("id")._explain_string()
     assert "rangepartitioning" in plan
+    plan = spark.createDataFrame(data).repartition(3).orderBy("a")._explain_string()
+    assert "rangepartitioning" not in plan
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 600])
