@@ -9,54 +9,10 @@ Run with the PySpark installation (4.3 in /work/pyspark-venv):
 It prints every record whose answer differs from PySpark's and, for `statement error` records,
 PySpark's error so the expected text can be compared by eye. Exit status 1 when a query differs.
 """
-import datetime
-import decimal
-import math
 import pathlib
 import sys
 
-
-
-def parse(path):
-    """Reads the records of an .slt file (the format of flightserver/sql_slt_test.go)."""
-    records, cur, in_result = [], None, False
-    for line in path.read_text().splitlines() + [""]:
-        if cur is None:
-            if not line.strip() or line.startswith("#"):
-                continue
-            cur = {"kind": line.split()[0], "header": line.split(), "sql": [], "expected": []}
-            continue
-        if not line.strip():
-            records.append(cur)
-            cur, in_result = None, False
-        elif line == "----":
-            in_result = True
-        elif in_result:
-            cur["expected"].append(line)
-        else:
-            cur["sql"].append(line)
-    return records
-
-
-def fmt(v):
-    if v is None:
-        return "NULL"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            return str(v)
-        return "%.6g" % v
-    if isinstance(v, decimal.Decimal):
-        text = format(v, "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    if isinstance(v, datetime.datetime):
-        return v.isoformat(sep=" ")
-    if isinstance(v, datetime.date):
-        return v.isoformat()
-    if v == "":
-        return "(empty)"
-    return str(v)
+from slt_records import fmt, parse
 
 
 def main(paths):

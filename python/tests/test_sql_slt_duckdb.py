@@ -4,41 +4,15 @@ The Go test (flightserver TestSQLLogic) checks Quiver against the same expected 
 they say Quiver answers as DuckDB does. Records marked `# quiver-only` on the line before them
 (Spark-only syntax or errors) are skipped here.
 """
-import datetime
-import decimal
-import math
 import pathlib
 import re
 
 import duckdb
 import pytest
+from slt_records import fmt, parse
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FILES = sorted((ROOT / "testdata" / "sql").glob("*.slt"))
-
-
-def parse(path):
-    records, cur, in_result, skip_next = [], None, False, False
-    for line in path.read_text().splitlines() + [""]:
-        if cur is None:
-            if line.strip() == "# quiver-only":
-                skip_next = True
-            if not line.strip() or line.startswith("#"):
-                continue
-            fields = line.split()
-            cur = {"kind": fields[0], "header": fields, "sql": [], "expected": [], "skip": skip_next}
-            skip_next = False
-            continue
-        if not line.strip():
-            records.append(cur)
-            cur, in_result = None, False
-        elif line == "----":
-            in_result = True
-        elif in_result:
-            cur["expected"].append(line)
-        else:
-            cur["sql"].append(line)
-    return records
 
 
 def to_duckdb(sql):
@@ -50,27 +24,6 @@ def to_duckdb(sql):
     sql = re.sub(r"\bLEFT (SEMI|ANTI) JOIN\b", r"\1 JOIN", sql)
     sql = re.sub(r"\s+USING parquet\b", "", sql, flags=re.I)
     return sql
-
-
-def fmt(v):
-    if v is None:
-        return "NULL"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            return str(v)
-        return "%.6g" % v
-    if isinstance(v, decimal.Decimal):
-        text = format(v, "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    if isinstance(v, datetime.datetime):
-        return v.isoformat(sep=" ")
-    if isinstance(v, datetime.date):
-        return v.isoformat()
-    if v == "":
-        return "(empty)"
-    return str(v)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[f.name for f in FILES])
