@@ -128,6 +128,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--engines", default="quiver,pyspark,duckdb")
     ap.add_argument("--queries", default=",".join(QUERIES))
+    ap.add_argument("--no-record", action="store_true", help="print the table without saving bench/results/tpch_sql.json")
     ap.add_argument("--engine-only", help=argparse.SUPPRESS)  # child mode for PySpark's venv
     ap.add_argument("--data", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -190,6 +191,8 @@ def main() -> None:
         for q in queries:
             if "error" in results[e][q]:
                 print(f"  {e} {q}: {results[e][q]['error']}")
+    if args.no_record:
+        return
     out = ROOT / "bench" / "results" / "tpch_sql.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, indent=2))
