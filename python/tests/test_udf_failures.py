@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 
 import pandas as pd
@@ -241,20 +240,23 @@ def test_bad_interpreter_is_a_clear_error(fresh_spark):
     _still_serves(spark)
 
 
-def test_partitions_run_in_parallel_up_to_the_pool_size(fresh_spark):
-    """Two partitions, two workers: both UDF calls overlap in time."""
+def test_partitions_run_in_parallel_up_to_the_pool_size(fresh_spark, tmp_path):
+    """Two partitions, two workers: both UDF calls run at the same time. Each call announces itself
+    in a shared directory and waits for the other; calls run one after the other would each see
+    only themselves (after a 60 s wait), however loaded the machine is."""
     spark = fresh_spark
-    spark.range(2).select(F.lit(1)).collect()  # warm the pool
+    meeting = str(tmp_path)
 
-    @F.pandas_udf("double")
-    def stamp(v: pd.Series) -> pd.Series:
+    @F.pandas_udf("long")
+    def meet(v: pd.Series) -> pd.Series:
+        import os
         import time
 
-        start = time.time()
-        time.sleep(1.5)
-        return pd.Series([start] * len(v), dtype="float64")
+        open(os.path.join(meeting, str(os.getpid())), "w").close()
+        deadline = time.monotonic() + 60
+        while len(os.listdir(meeting)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return pd.Series([len(os.listdir(meeting))] * len(v), dtype="int64")
 
-    starts = sorted(set(spark.range(0, 2, 1, 2).select(stamp("id").alias("t")).toPandas().t))
-    assert len(starts) == 2
-    assert starts[1] - starts[0] < 1.4, "the second partition waited for the first"
-    threading.Event()
+    seen = spark.range(0, 2, 1, 2).select(meet("id").alias("n")).toPandas().n.tolist()
+    assert seen == [2, 2], "the second partition waited for the first"
