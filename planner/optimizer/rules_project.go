@@ -213,6 +213,18 @@ func prune(n logical.Plan, required map[logical.ExprID]bool, root bool, changed 
 		return with(prune(x.Input, need(required, orders...), false, changed))
 	case *logical.Repartition:
 		return with(prune(x.Input, need(required, x.Expressions...), false, changed))
+	case *logical.Window:
+		// A window passes its input's columns through and adds its own: the input must give the
+		// required ones plus what the functions, partitioning and ordering read. Without this a
+		// window over a scan read every column of the table.
+		reads := append([]logical.Expr(nil), x.PartitionSpec...)
+		for _, o := range x.OrderSpec {
+			reads = append(reads, o)
+		}
+		for _, e := range x.Expressions {
+			reads = append(reads, e)
+		}
+		return with(prune(x.Input, need(required, reads...), false, changed))
 	case *logical.Aggregate:
 		kept := x.Aggregates
 		if !root {
