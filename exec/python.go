@@ -19,7 +19,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/quiverdata/quiver/arrowio"
 	"github.com/quiverdata/quiver/errkind"
 	"github.com/quiverdata/quiver/planner/logical"
 	"github.com/quiverdata/quiver/planner/physical"
@@ -43,9 +42,9 @@ type PythonSettings struct {
 	// pandas UDFs then see batches of exactly that many rows (the last of a message fewer), else
 	// Quiver's larger default (pythonDefaultRowsPerCall).
 	BatchSizeSet bool
-	// NoResultRing sends scalar pandas UDF results through the socket even when shared memory
-	// is available (quiver.udf.sharedMemory=false): for comparison and as a way out.
-	NoResultRing bool
+	// NoSharedMemory sends scalar UDF arguments and results through the socket even when shared
+	// memory is available (quiver.udf.sharedMemory=false): for comparison and as a way out.
+	NoSharedMemory bool
 }
 
 func pythonSettings(tc *TaskContext) (*PythonSettings, error) {
@@ -132,10 +131,12 @@ func startPythonStream(ctx context.Context, tc *TaskContext, header *pb.WorkerTa
 		}
 	}
 	taskCtx, cancel := context.WithCancel(ctx)
-	// Scalar pandas results of primitive types come back through shared memory (decision 0026).
-	resultRing := header.EvalType == pb.PythonEvalType_PYTHON_EVAL_TYPE_SQL_SCALAR_PANDAS_UDF && !settings.NoResultRing
+	// Scalar pandas results of primitive types come back through shared memory (decision 0026),
+	// and the arguments of the scalar Arrow forms go there when the header describes them.
+	resultRing := header.EvalType == pb.PythonEvalType_PYTHON_EVAL_TYPE_SQL_SCALAR_PANDAS_UDF && !settings.NoSharedMemory
+	argumentRing := header.EvalType != pb.PythonEvalType_PYTHON_EVAL_TYPE_SQL_BATCHED_UDF && !settings.NoSharedMemory
 	task, err := w.StartTask(taskCtx, header, udf.TaskOptions{Timeout: settings.Timeout, Allocator: tc.Allocator,
-		Describe: describeFunctions(functions), ResultRing: resultRing})
+		Describe: describeFunctions(functions), ResultRing: resultRing, ArgumentRing: argumentRing})
 	if err != nil {
 		cancel()
 		settings.Pool.Release(w)
@@ -382,9 +383,9 @@ func (p *pythonEval) header(rowsPerCall int) *pb.WorkerTask {
 		fields = append(fields, arrow.Field{Name: fmt.Sprintf("_%d", i), Type: c.Function.ReturnType, Nullable: true})
 	}
 	h.ReturnSchema = &pb.Schema{ArrowSchema: flight.SerializeSchema(arrow.NewSchema(fields, nil), p.tc.Allocator)}
-	if p.pickled {
-		h.ArgumentSchema = &pb.Schema{ArrowSchema: flight.SerializeSchema(p.argSchema, p.tc.Allocator)}
-	}
+	// The pickled path converts with it; the Arrow forms' input may then go through shared memory
+	// (udf.TaskOptions.ArgumentRing), read by the worker with it.
+	h.ArgumentSchema = &pb.Schema{ArrowSchema: flight.SerializeSchema(p.argSchema, p.tc.Allocator)}
 	return h
 }
 
@@ -493,16 +494,13 @@ func (p *pythonEval) feedMessages(next func(ctx context.Context) (arrow.RecordBa
 			if len(pending) == 0 {
 				return nil
 			}
-			message, err := arrowio.ConcatBatches(pending, rows, p.tc.Allocator)
+			// Joined where they go: into the argument ring, or into one batch for the socket.
+			err := task.WriteMessage(pending, rows)
 			for _, b := range pending {
 				b.Release()
 			}
 			pending, rows = pending[:0], 0
-			if err != nil {
-				return err
-			}
-			defer message.Release()
-			return task.WriteBatch(message)
+			return err
 		}
 		for {
 			b, err := next(ctx)

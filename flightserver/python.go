@@ -121,7 +121,7 @@ func pythonTaskExtension(s *Server, session *Session, tc *exec.TaskContext) {
 		settings.BatchSizeSet = err == nil && n > 0
 	}
 	if v, ok := session.Config("quiver.udf.sharedMemory"); ok && strings.EqualFold(strings.TrimSpace(v), "false") {
-		settings.NoResultRing = true
+		settings.NoSharedMemory = true
 	}
 	if v, ok := session.Config("quiver.udf.timeout"); ok {
 		if secs, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), "s"), 64); err == nil && secs > 0 {

@@ -54,28 +54,39 @@ const (
 
 // newResultRing creates and maps a ring file; the worker maps it by path and removes the name.
 func newResultRing(name string) (*resultRing, error) {
-	if _, err := os.Stat(shmDirectory); err != nil {
-		return nil, err
-	}
-	path := filepath.Join(shmDirectory, name)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	path, data, err := mapSharedFile(name, ringHeader+ringSize)
 	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	// Reserve the pages now: a ring only truncated to size would be sparse, and a worker writing
-	// into a full tmpfs (64 MiB /dev/shm in a default container) dies of SIGBUS mid-query.
-	// A ring that cannot be reserved is not used; results go through the socket.
-	if err := syscall.Fallocate(int(f.Fd()), 0, 0, ringHeader+ringSize); err != nil {
-		os.Remove(path)
-		return nil, fmt.Errorf("reserving %d bytes in %s: %w", ringHeader+ringSize, shmDirectory, err)
-	}
-	data, err := syscall.Mmap(int(f.Fd()), 0, ringHeader+ringSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
-	if err != nil {
-		os.Remove(path)
 		return nil, err
 	}
 	return &resultRing{path: path, size: ringSize, data: data}, nil
+}
+
+// mapSharedFile creates a file of size bytes in shmDirectory, reserves its pages and maps it
+// shared; the worker maps the same file by path and removes the name. Both rings (results and
+// arguments) live in such files.
+func mapSharedFile(name string, size int) (path string, data []byte, err error) {
+	if _, err := os.Stat(shmDirectory); err != nil {
+		return "", nil, err
+	}
+	path = filepath.Join(shmDirectory, name)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	// Reserve the pages now: a ring only truncated to size would be sparse, and a process writing
+	// into a full tmpfs (64 MiB /dev/shm in a default container) dies of SIGBUS mid-query.
+	// A ring that cannot be reserved is not used; its data goes through the socket.
+	if err := syscall.Fallocate(int(f.Fd()), 0, 0, int64(size)); err != nil {
+		os.Remove(path)
+		return "", nil, fmt.Errorf("reserving %d bytes in %s: %w", size, shmDirectory, err)
+	}
+	data, err = syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		os.Remove(path)
+		return "", nil, err
+	}
+	return path, data, nil
 }
 
 // close removes the file (if the worker has not) and unmaps the ring once no batch built over it

@@ -24,6 +24,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/quiverdata/quiver/arrowio"
 	"github.com/quiverdata/quiver/errkind"
 	pb "github.com/quiverdata/quiver/proto/quiver/v1"
 )
@@ -53,6 +54,10 @@ type Worker struct {
 	// task that asks for it (TaskOptions.ResultRing), nil when shared memory is not available.
 	ring      *resultRing
 	ringTried bool
+	// arguments is the shared memory the executor writes scalar UDF arguments into; created by
+	// the first task that asks for it (TaskOptions.ArgumentRing), nil when not available.
+	arguments      *argumentRing
+	argumentsTried bool
 }
 
 // PID is the worker's process id.
@@ -81,6 +86,9 @@ func (w *Worker) kill() {
 		}
 		if w.ring != nil {
 			w.ring.close()
+		}
+		if w.arguments != nil {
+			w.arguments.close()
 		}
 	})
 }
@@ -142,6 +150,10 @@ type TaskOptions struct {
 	// ResultRing asks the worker to frame its output and to put result columns of primitive
 	// types in shared memory (resultRing) when it can; only for the scalar pandas form.
 	ResultRing bool
+	// ArgumentRing asks to send the input as frames with columns in shared memory
+	// (argumentRing) when every column of the header's ArgumentSchema is of a fixed-width type
+	// and shared memory is available; the caller then writes with WriteMessage.
+	ArgumentRing bool
 }
 
 // Header keys of the framed output (ResultRing).
@@ -149,6 +161,11 @@ const (
 	configFramedOutput   = "quiver.udf.framed_output"
 	configResultRing     = "quiver.udf.result_ring"
 	configResultRingSize = "quiver.udf.result_ring_size"
+	// The input comes as frames of the same kinds (frameRing in the argument ring, frameInline,
+	// frameEnd), for a task whose header carries the argument schema.
+	configFramedInput      = "quiver.udf.framed_input"
+	configArgumentRing     = "quiver.udf.argument_ring"
+	configArgumentRingSize = "quiver.udf.argument_ring_size"
 )
 
 // Kinds of framed output: an Arrow IPC stream of one batch, a batch in the result ring, the end.
@@ -172,6 +189,9 @@ type Task struct {
 	// framed: the output comes as frames (TaskOptions.ResultRing); schema is its batches' schema.
 	framed bool
 	schema *arrow.Schema
+	// framedInput: the input goes as frames (TaskOptions.ArgumentRing), batches of inputSchema.
+	framedInput bool
+	inputSchema *arrow.Schema
 
 	mu         sync.Mutex
 	abortErr   error
@@ -215,6 +235,11 @@ func (w *Worker) StartTask(ctx context.Context, header *pb.WorkerTask, options T
 			header.Config[configResultRingSize] = strconv.FormatUint(w.ring.size, 10)
 		}
 	}
+	if options.ArgumentRing && header.ArgumentSchema != nil {
+		if err := t.frameInput(header); err != nil {
+			return nil, err
+		}
+	}
 	raw, err := proto.Marshal(header)
 	if err != nil {
 		return nil, errkind.Internal("encoding a worker task: %v", err)
@@ -225,6 +250,40 @@ func (w *Worker) StartTask(ctx context.Context, header *pb.WorkerTask, options T
 	}
 	go t.watch(ctx)
 	return t, nil
+}
+
+// frameInput sets the task up to send its input as frames through the worker's argument ring,
+// when the argument schema allows and the ring exists; otherwise the input stays one Arrow IPC
+// stream through the socket.
+func (t *Task) frameInput(header *pb.WorkerTask) error {
+	schema, err := flight.DeserializeSchema(header.ArgumentSchema.ArrowSchema, t.options.Allocator)
+	if err != nil {
+		return errkind.Internal("decoding a UDF argument schema: %v", err)
+	}
+	if !ringableSchema(schema) {
+		return nil
+	}
+	w := t.worker
+	if !w.argumentsTried {
+		w.argumentsTried = true
+		ring, err := newArgumentRing(fmt.Sprintf("quiver-udf-%d-%s", os.Getpid(), newSecret()[:16]))
+		if err != nil {
+			w.pool.log.Debug("no shared memory for UDF arguments; they go through the socket", zap.Error(err))
+		} else {
+			w.arguments = ring
+		}
+	}
+	if w.arguments == nil {
+		return nil
+	}
+	t.framedInput, t.inputSchema = true, schema
+	if header.Config == nil {
+		header.Config = map[string]string{}
+	}
+	header.Config[configFramedInput] = "1"
+	header.Config[configArgumentRing] = w.arguments.path
+	header.Config[configArgumentRingSize] = strconv.FormatUint(w.arguments.size, 10)
+	return nil
 }
 
 // watch kills the worker when the query is cancelled or the UDF exceeds its timeout.
@@ -301,6 +360,9 @@ func (t *Task) ioError(err error) error {
 // WriteBatch sends one input batch (the caller keeps ownership). The first call starts the
 // Arrow stream with the batch's schema.
 func (t *Task) WriteBatch(b arrow.RecordBatch) error {
+	if t.framedInput {
+		return t.WriteMessage([]arrow.RecordBatch{b}, b.NumRows())
+	}
 	if t.writer == nil {
 		t.writer = ipc.NewWriter(t.worker.w, ipc.WithSchema(b.Schema()), ipc.WithAllocator(t.options.Allocator))
 	}
@@ -310,8 +372,65 @@ func (t *Task) WriteBatch(b arrow.RecordBatch) error {
 	return nil
 }
 
+// WriteMessage sends the rows of batches (rows in all, one schema; the caller keeps ownership)
+// as one message: the worker sees one batch. With framed input the columns are copied straight
+// into the argument ring when it has room (the only copy the executor makes); otherwise the
+// batches are joined and go through the socket.
+func (t *Task) WriteMessage(batches []arrow.RecordBatch, rows int64) error {
+	if len(batches) == 0 || rows == 0 {
+		return nil
+	}
+	if t.framedInput {
+		written, err := t.worker.arguments.writeMessage(t.worker.w, batches, rows)
+		if err == nil && written {
+			// The frame is a hundred bytes: without the flush the worker would not see it until
+			// the buffer filled, many messages later.
+			err = t.worker.w.Flush()
+		}
+		if err != nil {
+			return t.ioError(err)
+		}
+		if written {
+			return nil
+		}
+	}
+	message, err := arrowio.ConcatBatches(batches, rows, t.options.Allocator)
+	if err != nil {
+		return err
+	}
+	defer message.Release()
+	if !t.framedInput {
+		return t.WriteBatch(message)
+	}
+	// No room in the ring: this message goes through the socket, as an Arrow IPC stream of its
+	// own after the frame's kind.
+	if err := t.worker.w.WriteByte(frameInline); err != nil {
+		return t.ioError(err)
+	}
+	writer := ipc.NewWriter(t.worker.w, ipc.WithSchema(t.inputSchema), ipc.WithAllocator(t.options.Allocator))
+	if err := writer.Write(message); err != nil {
+		return t.ioError(err)
+	}
+	if err := writer.Close(); err != nil {
+		return t.ioError(err)
+	}
+	if err := t.worker.w.Flush(); err != nil {
+		return t.ioError(err)
+	}
+	return nil
+}
+
 // CloseInput ends the input stream (an empty stream of schema when nothing was written).
 func (t *Task) CloseInput(schema *arrow.Schema) error {
+	if t.framedInput {
+		if err := t.worker.w.WriteByte(frameEnd); err != nil {
+			return t.ioError(err)
+		}
+		if err := t.worker.w.Flush(); err != nil {
+			return t.ioError(err)
+		}
+		return nil
+	}
 	if t.writer == nil {
 		t.writer = ipc.NewWriter(t.worker.w, ipc.WithSchema(schema), ipc.WithAllocator(t.options.Allocator))
 	}

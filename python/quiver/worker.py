@@ -399,6 +399,150 @@ def _align(n: int) -> int:
     return (n + 63) & ~63
 
 
+def _map_shared(path: str, size: int) -> Any:
+    """Maps a ring file the executor created (udf/ring.go mapSharedFile) and removes its name:
+    mapped on both sides, the name is no longer needed, and nothing is left in /dev/shm."""
+    import mmap
+
+    fd = os.open(path, os.O_RDWR)
+    try:
+        mm = mmap.mmap(fd, size)
+    finally:
+        os.close(fd)
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    return mm
+
+
+class _ArgumentRegion:
+    """The owner of one message's region of the argument ring: every Arrow buffer built over the
+    region has it as base, so it dies (CPython frees it as soon as the last reference goes) only
+    when no array, numpy view or pandas Series over the region is left, and only then is the
+    region given back. A UDF that keeps its input Series keeps its region."""
+
+    __slots__ = ("ring", "record")
+
+    def __init__(self, ring: "_ArgumentRing", record: list):
+        self.ring = ring
+        self.record = record
+
+    def __del__(self) -> None:
+        self.ring.release(self.record)
+
+
+class _ArgumentRing:
+    """Shared memory the executor writes scalar UDF arguments into (udf/argument_ring.go), the
+    result ring turned around: the executor reserves regions at growing positions, and this side
+    publishes in the header the watermark, the start of the oldest region still referenced (or
+    the end of the last one when none is); the executor writes only below watermark + size."""
+
+    def __init__(self, path: str, size: int):
+        import collections
+
+        import numpy as np
+
+        self.mm = _map_shared(path, _RING_HEADER + size)
+        self.path = path
+        self.size = size
+        # A pyarrow view of the whole mapping, for its address (foreign buffers are built at
+        # addresses within it); it also keeps the mapping from ever being closed under them.
+        self.view = pa.py_buffer(self.mm)
+        self.address = self.view.address
+        self.watermark = np.frombuffer(self.mm, dtype="<u8", count=1)
+        # [start, end, released] of the regions received and not yet given back, in order.
+        self.regions: Any = collections.deque()
+        self.last_end = 0
+
+    def region(self, start: int, length: int) -> _ArgumentRegion:
+        if start < self.last_end or length > self.size or start % self.size + length > self.size:
+            raise ValueError(f"the executor sent an argument region [{start}, +{length}) outside the ring of "
+                             f"{self.size} bytes or before the last one (ending at {self.last_end})")
+        record = [start, start + length, False]
+        self.regions.append(record)
+        self.last_end = start + length
+        return _ArgumentRegion(self, record)
+
+    def release(self, record: list) -> None:
+        """Called by a region's owner when it dies; regions are given back in order."""
+        record[2] = True
+        regions = self.regions
+        while regions and regions[0][2]:
+            regions.popleft()
+        # One aligned 8-byte store: the executor reads it atomically.
+        self.watermark[0] = regions[0][0] if regions else self.last_end
+
+
+class _FramedInput:
+    """A task's input sent as frames (udf/worker.go WriteMessage): b"R" and where a message lies
+    in the argument ring, b"I" and an Arrow IPC stream of one message (no room in the ring), b"E"
+    the end. Iterates over the messages as record batches, like the stream reader it replaces."""
+
+    def __init__(self, infile: Any, ring: _ArgumentRing | None, schema: pa.Schema):
+        self.infile = infile
+        self.ring = ring
+        self.schema = schema
+        self.done = False
+
+    def __iter__(self) -> "_FramedInput":
+        return self
+
+    def __next__(self) -> pa.RecordBatch:
+        if self.done:
+            raise StopIteration
+        kind = self.infile.read(1)
+        if kind == b"R":
+            return self.ring_batch()
+        if kind == b"I":
+            batches = list(pa.ipc.open_stream(self.infile))
+            if len(batches) == 1:
+                return batches[0]
+            return pa.Table.from_batches(batches, schema=self.schema).combine_chunks().to_batches()[0]
+        if kind == b"E":
+            self.done = True
+            raise StopIteration
+        self.done = True
+        if not kind:
+            raise EOFError("the executor closed the connection mid-task")
+        raise ValueError(f"the executor sent an input frame of unknown kind {kind!r}")
+
+    @staticmethod
+    def drain(infile: Any, reader: "_FramedInput | None") -> None:
+        """Reads the frames left after a failure, up to the end, without building anything."""
+        if reader is not None and reader.done:
+            return
+        while True:
+            kind = infile.read(1)
+            if kind == b"R":
+                (n,) = struct.unpack("<I", infile.read(28)[24:])
+                infile.read(40 * n)
+            elif kind == b"I":
+                for _ in pa.ipc.open_stream(infile):
+                    pass
+            else:
+                return  # b"E", or the connection is gone
+
+    def ring_batch(self) -> pa.RecordBatch:
+        start, length, rows, n = struct.unpack("<QQQI", self.infile.read(28))
+        columns = list(struct.iter_unpack("<QQQQQ", self.infile.read(40 * n)))
+        ring = self.ring
+        if ring is None:
+            raise ValueError("the executor sent arguments in shared memory this worker could not map")
+        if n != len(self.schema):
+            raise ValueError(f"the executor sent {n} argument columns for a schema of {len(self.schema)}")
+        owner = ring.region(start, length)
+        base = ring.address + _RING_HEADER + start % ring.size
+        arrays = []
+        for field, (validity_offset, validity_length, nulls, values_offset, values_length) in zip(self.schema, columns):
+            if validity_offset + validity_length > length or values_offset + values_length > length:
+                raise ValueError(f"the executor described an argument buffer outside its region of {length} bytes")
+            validity = pa.foreign_buffer(base + validity_offset, validity_length, base=owner) if validity_length else None
+            values = pa.foreign_buffer(base + values_offset, values_length, base=owner)
+            arrays.append(pa.Array.from_buffers(field.type, rows, [validity, values], null_count=nulls))
+        return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+
+
 class _ResultRing:
     """Shared memory the executor reads scalar pandas UDF results from (udf/ring.go): regions at
     growing positions, position p at offset _RING_HEADER + p % size. The executor publishes in
@@ -407,19 +551,9 @@ class _ResultRing:
     still reads is ever overwritten. With no room, a result goes through the socket instead."""
 
     def __init__(self, path: str, size: int):
-        import mmap
-
         import numpy as np
 
-        fd = os.open(path, os.O_RDWR)
-        try:
-            self.mm = mmap.mmap(fd, _RING_HEADER + size)
-        finally:
-            os.close(fd)
-        try:
-            os.unlink(path)  # mapped on both sides: the name is no longer needed
-        except OSError:
-            pass
+        self.mm = _map_shared(path, _RING_HEADER + size)
         self.path = path
         self.size = size
         self.pos = 0
@@ -457,6 +591,7 @@ class Worker:
         self.outfile = sock.makefile("wb", buffering=1 << 16)
         self.functions: dict[str, Callable] = {}
         self.result_ring: _ResultRing | None = None
+        self.argument_ring: _ArgumentRing | None = None
         self.profile_dir = os.environ.get("QUIVER_WORKER_PROFILE")
         self.tasks_profiled = 0
 
@@ -488,6 +623,19 @@ class Worker:
             except (OSError, ValueError, KeyError):
                 self.result_ring = None
         return self.result_ring
+
+    def arguments(self, task: worker_pb2.WorkerTask) -> _ArgumentRing | None:
+        """The task's argument ring, mapped on first use; None when it cannot be mapped (a frame
+        in it then fails the task)."""
+        path = task.config.get("quiver.udf.argument_ring")
+        if not path:
+            return None
+        if self.argument_ring is None or self.argument_ring.path != path:
+            try:
+                self.argument_ring = _ArgumentRing(path, int(task.config["quiver.udf.argument_ring_size"]))
+            except (OSError, ValueError, KeyError):
+                self.argument_ring = None
+        return self.argument_ring
 
     def serve(self) -> None:
         while True:
@@ -525,7 +673,11 @@ class Worker:
             if pickled:
                 self.pickled_rows(task, state)
             else:
-                reader = pa.ipc.open_stream(self.infile)
+                if task.config.get("quiver.udf.framed_input") == "1":
+                    reader = _FramedInput(self.infile, self.arguments(task),
+                                          pa.ipc.read_schema(pa.py_buffer(task.argument_schema.arrow_schema)))
+                else:
+                    reader = pa.ipc.open_stream(self.infile)
                 handler = _HANDLERS.get(task.eval_type)
                 if handler is None:
                     raise UserError("", "NotImplementedError", f"eval type {task.eval_type} is not supported by this worker", "")
@@ -544,6 +696,8 @@ class Worker:
                     frame = read_frame(self.infile)
                     if not frame:
                         break
+        elif task.config.get("quiver.udf.framed_input") == "1":
+            _FramedInput.drain(self.infile, reader)
         else:
             if reader is None:
                 try:
