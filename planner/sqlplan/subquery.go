@@ -181,6 +181,12 @@ func (b *Binder) attachScalarSubqueries(plan logical.Plan, e logical.Expr) (logi
 		if err != nil {
 			var corr *correlatedError
 			if errors.As(err, &corr) || b.mentionsOuter(err) {
+				if windowed, ok := b.windowScalar(plan, s.Query); ok { // window_subquery.go
+					err = nil
+					plan = windowed
+					out := windowed.Output()
+					return out[len(out)-1], nil
+				}
 				sub, err = b.correlatedScalar(plan, s.Query)
 				if err != nil {
 					return nil, err
