@@ -147,7 +147,7 @@ func (op *hashAggregate) newState() (*aggregateState, error) {
 	if intGroupable(keyTypes) {
 		st.intTable = newIntGroupTable()
 	} else if st.packedLayout = newPackedKeyLayout(keyTypes); st.packedLayout != nil {
-		st.packedTable = newIntGroupTable()
+		st.packedTable = newHashedIntGroupTable()
 	}
 	for _, c := range op.node.Calls {
 		acc, err := newAccumulator(c, op.tc.ANSI)
