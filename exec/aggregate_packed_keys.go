@@ -133,9 +133,9 @@ func packTexts(offsets []int32, data []byte, valid rowValidity, f packedKeyField
 	return true
 }
 
-// assignPackedGroups groups rows by packed keys; false (nothing changed) when the batch does not
-// pack.
-func (st *aggregateState) assignPackedGroups(keys []arrow.Array, groups []int32) ([]int32, bool) {
+// assignPackedGroups groups rows by packed keys, appending rows that created a group to newRows;
+// false (nothing changed) when the batch does not pack.
+func (st *aggregateState) assignPackedGroups(keys []arrow.Array, groups []int32, newRows []int32) ([]int32, bool) {
 	if cap(st.packedKeys) < len(groups) {
 		st.packedKeys = make([]int64, len(groups))
 	}
@@ -143,7 +143,7 @@ func (st *aggregateState) assignPackedGroups(keys []arrow.Array, groups []int32)
 	if !st.packedLayout.pack(keys, packed) {
 		return nil, false
 	}
-	return findOrInsertInts(st.packedTable, packed, rowValidity{}, groups, nil), true
+	return findOrInsertInts(st.packedTable, packed, rowValidity{}, groups, newRows), true
 }
 
 // unpack moves the groups so far to the byte-keyed table, in group order so their ids stay, and
