@@ -113,6 +113,8 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 	}
 	visible := len(outputs)
 	var subqueries []logical.Plan
+	// subqueryWindows are HAVING scalar subqueries computed as windows over the aggregate.
+	var subqueryWindows []*logical.Alias
 	// toOutput rewrites an expression resolved against the input into one over the aggregate's
 	// outputs, adding hidden outputs for the aggregates and grouping expressions it uses.
 	groupKeys := map[string]bool{}
@@ -218,6 +220,12 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 			if !ok {
 				return x, nil
 			}
+			if value, name, ok := b.havingWindowValue(input, sq.Query, toOutput); ok && s.GroupingSets == nil { // window_subquery.go
+				hidden := &logical.Alias{Child: value, Alias: name, AttrID: a.IDs.Next()}
+				subqueryWindows = append(subqueryWindows, hidden)
+				allowed[hidden.AttrID] = true
+				return hidden.ToAttribute(), nil
+			}
 			sub, err := b.Query(sq.Query)
 			if err != nil {
 				return nil, err
@@ -298,6 +306,15 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 	} else if err := protoplan.RejectGroupingCalls(outputs); err != nil {
 		return nil, err
 	}
+	if len(subqueryWindows) > 0 {
+		list := attrsAsNamed(plan.Output())
+		for _, w := range subqueryWindows {
+			list = append(list, w)
+		}
+		if plan, err = protoplan.PlanWindows(b.C, plan, list); err != nil {
+			return nil, err
+		}
+	}
 	for _, sub := range subqueries {
 		plan = &logical.Join{Left: plan, Right: sub, Type: logical.LeftOuterJoin}
 	}
@@ -319,7 +336,7 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 		}
 	}
 	if s.Distinct {
-		if len(outputs) > visible || len(subqueries) > 0 || len(windows) > 0 {
+		if len(outputs) > visible || len(subqueries) > 0 || len(windows) > 0 || len(subqueryWindows) > 0 {
 			plan = &logical.Project{Input: plan, Expressions: attrsAsNamed(attrsOf(final))}
 		}
 		plan = &logical.Deduplicate{Input: plan, Keys: plan.Output()}
@@ -327,7 +344,7 @@ func (b *Binder) aggregate(input logical.Plan, s *Select, items []logical.Expr, 
 	if len(order) > 0 {
 		plan = &logical.Sort{Input: plan, Order: order, Global: true}
 	}
-	if len(outputs) > visible || len(subqueries) > 0 || len(windows) > 0 {
+	if len(outputs) > visible || len(subqueries) > 0 || len(windows) > 0 || len(subqueryWindows) > 0 {
 		plan = &logical.Project{Input: plan, Expressions: attrsAsNamed(attrsOf(final))}
 	}
 	return plan, nil

@@ -335,3 +335,173 @@ func windowKeyType(t arrow.DataType) bool {
 	}
 	return false
 }
+
+// An uncorrelated scalar subquery in HAVING that aggregates the same rows the outer GROUP BY
+// does (TPC-H Q11: HAVING sum(v) > (SELECT sum(v) * 0.0001 FROM the same tables and conditions))
+// is the combination of the groups' own aggregates: the sum of the groups' sums, the sum of their
+// counts, the min of their mins. It becomes a window over the whole aggregate output, computed
+// before the HAVING filter, instead of a second scan, join and aggregate of the same tables.
+// Each row the subquery reads belongs to exactly one group, so combining per-group values is
+// exact; groups whose sum is NULL (only NULL inputs) add nothing, as those rows added nothing.
+
+// havingWindowValue returns the value of scalar subquery q over the aggregate of input as an
+// expression over the aggregate's outputs holding windows over the whole output (toOutput maps
+// an expression resolved against input to the aggregate's output, adding a hidden one when
+// needed). It returns false when q does not read exactly input's tables and conditions or its
+// value is not a combination of sum, count, min and max.
+func (b *Binder) havingWindowValue(input logical.Plan, q Query, toOutput func(logical.Expr) (logical.Expr, error)) (logical.Expr, string, bool) {
+	sel, ok := unwrapSelect(q)
+	if !ok || len(sel.GroupBy) > 0 || sel.Having != nil || sel.Distinct || len(sel.Items) != 1 || sel.From == nil {
+		return nil, "", false
+	}
+	outerLeaves, outerConjuncts, ok := flattenInnerJoins(input)
+	if !ok {
+		return nil, "", false
+	}
+	inner, correlated, err := b.correlatedParts(input, sel)
+	if err != nil || len(correlated) > 0 {
+		return nil, "", false
+	}
+	innerLeaves, innerConjuncts, ok := flattenInnerJoins(inner)
+	if !ok || len(innerLeaves) != len(outerLeaves) || len(innerConjuncts) != len(outerConjuncts) {
+		return nil, "", false
+	}
+	names := map[logical.ExprID]string{}
+	toOuterID := map[logical.ExprID]logical.ExprID{}
+	for j, leaf := range outerLeaves {
+		for i, a := range leaf.scan.Attributes {
+			names[a.AttrID] = fmt.Sprintf("t%d.%d", j, i)
+		}
+	}
+	used := make([]bool, len(outerLeaves))
+	for _, leaf := range innerLeaves {
+		match := -1
+		for j, candidate := range outerLeaves {
+			if candidate.key != leaf.key {
+				continue
+			}
+			if match >= 0 {
+				return nil, "", false
+			}
+			match = j
+		}
+		if match < 0 || used[match] {
+			return nil, "", false
+		}
+		used[match] = true
+		for i, a := range leaf.scan.Attributes {
+			names[a.AttrID] = fmt.Sprintf("t%d.%d", match, i)
+			toOuterID[a.AttrID] = outerLeaves[match].scan.Attributes[i].AttrID
+		}
+	}
+	outerTexts := make([]string, len(outerConjuncts))
+	for i, c := range outerConjuncts {
+		if outerTexts[i], ok = canonicalCondition(c, names); !ok {
+			return nil, "", false
+		}
+	}
+	matched := make([]bool, len(outerConjuncts))
+	for _, c := range innerConjuncts {
+		text, ok := canonicalCondition(c, names)
+		if !ok {
+			return nil, "", false
+		}
+		found := false
+		for i, t := range outerTexts {
+			if !matched[i] && t == text {
+				matched[i], found = true, true
+				break
+			}
+		}
+		if !found {
+			return nil, "", false
+		}
+	}
+	a := b.analyzer()
+	item, err := b.prepareExpr(sel.Items[0], sel.Windows)
+	if err != nil {
+		return nil, "", false
+	}
+	named, err := a.ResolveNamedList([]logical.Expr{item}, inner)
+	if err != nil || len(named) != 1 {
+		return nil, "", false
+	}
+	outerAttrs := map[logical.ExprID]*logical.ColumnRef{}
+	for _, at := range input.Output() {
+		outerAttrs[at.AttrID] = at
+	}
+	value, err := logical.Transform(logical.StripAlias(named[0]), func(x logical.Expr) (logical.Expr, error) {
+		c, ok := x.(*logical.ColumnRef)
+		if !ok {
+			return x, nil
+		}
+		if ref := outerAttrs[toOuterID[c.AttrID]]; ref != nil {
+			return ref, nil
+		}
+		return nil, fmt.Errorf("column %s is not in the outer query's input", c.String())
+	})
+	if err != nil || !combinable(value) {
+		return nil, "", false
+	}
+	// Each aggregate becomes its combination, over the whole output, of the group's value.
+	value, err = logical.Transform(value, func(x logical.Expr) (logical.Expr, error) {
+		call, ok := x.(*logical.AggregateCall)
+		if !ok {
+			return x, nil
+		}
+		perGroup, err := toOutput(call)
+		if err != nil {
+			return nil, err
+		}
+		function := strings.ToLower(call.Function)
+		if function == "count" {
+			function = "sum"
+		}
+		combined, err := a.ResolveCall(function, []logical.Expr{perGroup}, false)
+		if err != nil {
+			return nil, err
+		}
+		var out logical.Expr = &logical.WindowExpr{Function: combined, Frame: logical.DefaultFrame(false)}
+		if !arrow.TypeEqual(combined.DataType(), call.Type) {
+			// sum widens decimals again; the total fits the subquery's own type (or the
+			// subquery's sum would have overflowed too).
+			out = &logical.Cast{Child: out, To: call.Type, Mode: logical.EvalANSI}
+		}
+		return out, nil
+	})
+	if err != nil {
+		return nil, "", false
+	}
+	return value, named[0].Name(), true
+}
+
+// combinable reports whether a value is built from sum, count, min and max (not DISTINCT, no
+// FILTER), constants and deterministic functions, reading no column outside an aggregate.
+func combinable(e logical.Expr) bool {
+	ok, aggregates := true, 0
+	logical.Walk(e, func(x logical.Expr) bool {
+		switch v := x.(type) {
+		case *logical.AggregateCall:
+			switch strings.ToLower(v.Function) {
+			case "sum", "count", "min", "max":
+			default:
+				ok = false
+			}
+			if v.Distinct || v.Filter != nil || v.NullIfEmpty || len(v.Args) != 1 {
+				ok = false
+			}
+			for _, arg := range v.Args {
+				ok = ok && deterministic(arg) && !containsWindowExpr(arg)
+			}
+			aggregates++
+			return false
+		case *logical.Call:
+			ok = ok && deterministic(v)
+		case *logical.Literal, *logical.Cast, *logical.Alias:
+		default:
+			ok = false
+		}
+		return ok
+	})
+	return ok && aggregates > 0
+}
