@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -51,6 +52,9 @@ type hashJoin struct {
 	// semiBuild is a semi join that builds its (left) tested side and streams the right one:
 	// each build row is emitted once, on its first match (buildMatched marks the emitted ones).
 	semiBuild bool
+	// antiBuild is an anti join that builds its left side: probing marks the build rows that
+	// have a partner, and the unmarked ones are emitted once the probe side is read.
+	antiBuild bool
 
 	// grace is set once the build side overflowed memory and both sides went to disk.
 	grace *graceState
@@ -61,6 +65,9 @@ type hashJoin struct {
 	// shared is the broadcast build side this task shares with the join's other tasks (nil
 	// for partitioned joins).
 	shared *sharedBuild
+	// sharedMatched replaces buildMatched for a broadcast semi or anti join that builds its
+	// left side: the marks of every task's matches (sharedBuild.matched).
+	sharedMatched []atomic.Bool
 }
 
 func buildHashJoin(tc *TaskContext, n physical.Node, partition int) (Operator, error) {
@@ -93,16 +100,18 @@ func buildHashJoin(tc *TaskContext, n physical.Node, partition int) (Operator, e
 		j.semi = true
 		j.semiBuild = buildLeft
 	case logical.LeftAntiJoin:
-		j.anti = true
+		j.anti = !buildLeft
+		j.antiBuild = buildLeft
 	}
-	if j.semiBuild && node.Broadcast {
-		// Every task would hold all build rows and emit a row once per task that matched it.
+	if !j.buildOuter {
+		j.shared = sharedBroadcastBuild(node)
+	}
+	if (j.semiBuild || j.antiBuild) && node.Broadcast && j.shared == nil {
+		// Every task would hold all build rows and emit a row once per task that matched it
+		// (semi) or did not (anti); only a build shared by the tasks can mark rows for all.
 		probe.Close()
 		build.Close()
-		return nil, errkind.Internal("a broadcast semi join must build its right side")
-	}
-	if !j.buildOuter && !j.semiBuild {
-		j.shared = sharedBroadcastBuild(node)
+		return nil, errkind.Internal("a broadcast %s join that builds its left side needs its build side to be a finished broadcast stage", node.Type)
 	}
 	return j, nil
 }
@@ -193,7 +202,7 @@ func (j *hashJoin) buildTable(ctx context.Context) error {
 		j.buildBatch, j.table = nil, nil
 		return errBuildTooLarge
 	}
-	if j.buildOuter || j.semiBuild {
+	if j.buildOuter || j.semiBuild || j.antiBuild {
 		j.buildMatched = make([]bool, all.NumRows())
 	}
 	return nil
@@ -237,6 +246,11 @@ func (j *hashJoin) Next(ctx context.Context) (arrow.RecordBatch, error) {
 					return nil, err
 				}
 			}
+			if j.antiBuild && j.lastProbe() {
+				if err := j.emitBuildRows(ctx, j.unmatchedBuildRows()); err != nil {
+					return nil, err
+				}
+			}
 			continue
 		}
 		b, err := j.probe.Next(ctx)
@@ -264,8 +278,8 @@ func (j *hashJoin) probeBatch(ctx context.Context, b arrow.RecordBatch) error {
 	}
 	defer releaseArrayList(keys)
 	n := int(b.NumRows())
-	if j.semiBuild {
-		return j.probeSemiBuild(ctx, b, keys, n)
+	if j.semiBuild || j.antiBuild {
+		return j.probeLeftBuild(ctx, b, keys, n)
 	}
 	var probeMatched []bool
 	if j.probeOuter || j.semi || j.anti {
@@ -337,11 +351,13 @@ func (j *hashJoin) probeBatch(ctx context.Context, b arrow.RecordBatch) error {
 	return nil
 }
 
-// probeSemiBuild streams one right-side batch through a semi join that built its left side:
-// the build rows matched for the first time are emitted, in the order they were found. Every
-// candidate pair is visited (a probe row's first partner is not enough: each build row with
-// its key must be marked).
-func (j *hashJoin) probeSemiBuild(ctx context.Context, b arrow.RecordBatch, keys []arrow.Array, n int) error {
+// probeLeftBuild streams one right-side batch through a semi or anti join that built its left
+// side, marking the build rows that have a partner. A semi join emits the build rows matched
+// for the first time, in the order they were found; an anti join emits nothing until the probe
+// side is read (lastProbe). Every candidate pair is visited (a probe row's first partner is not
+// enough: each build row with its key must be marked), unless the join has no residual
+// condition and the pair's build row is marked already.
+func (j *hashJoin) probeLeftBuild(ctx context.Context, b arrow.RecordBatch, keys []arrow.Array, n int) error {
 	cursor := j.table.probe(j.tc, keys, n, false)
 	chunk := max(j.tc.BatchSize, 1)
 	var rows []int32
@@ -351,18 +367,79 @@ func (j *hashJoin) probeSemiBuild(ctx context.Context, b arrow.RecordBatch, keys
 			break
 		}
 		if j.node.Condition != nil {
+			// Pairs whose build row is marked already cannot change anything: skip them
+			// before evaluating the condition over the gathered pairs.
+			w := 0
+			for k, r := range buildIdx {
+				if !j.buildRowMarked(r) {
+					probeIdx[w], buildIdx[w] = probeIdx[k], buildIdx[k]
+					w++
+				}
+			}
+			if w == 0 {
+				continue
+			}
 			var err error
-			if _, buildIdx, err = j.applyCondition(ctx, b, probeIdx, buildIdx); err != nil {
+			if _, buildIdx, err = j.applyCondition(ctx, b, probeIdx[:w], buildIdx[:w]); err != nil {
 				return err
 			}
 		}
 		for _, r := range buildIdx {
-			if !j.buildMatched[r] {
-				j.buildMatched[r] = true
+			if j.markBuildRow(r) && j.semiBuild {
 				rows = append(rows, r)
 			}
 		}
 	}
+	return j.emitBuildRows(ctx, rows)
+}
+
+// buildRowMarked reports whether build row r has found a partner (in any task when the build is
+// shared).
+func (j *hashJoin) buildRowMarked(r int32) bool {
+	if j.sharedMatched != nil {
+		return j.sharedMatched[r].Load()
+	}
+	return j.buildMatched[r]
+}
+
+// markBuildRow marks build row r as having a partner and reports whether this call marked it
+// first: across all tasks of a broadcast join, exactly one call does.
+func (j *hashJoin) markBuildRow(r int32) bool {
+	if j.sharedMatched != nil {
+		flag := &j.sharedMatched[r]
+		return !flag.Load() && flag.CompareAndSwap(false, true)
+	}
+	if j.buildMatched[r] {
+		return false
+	}
+	j.buildMatched[r] = true
+	return true
+}
+
+// lastProbe reports, once this task has read its whole probe side, whether every probe task of
+// the join has: true for a join that does not share its build side. With a shared build the
+// last task to finish emits the rows that no task marked.
+func (j *hashJoin) lastProbe() bool {
+	if j.sharedMatched == nil {
+		return true
+	}
+	return j.shared.probesDone.Add(1) == int32(j.node.NumPartitions())
+}
+
+// unmatchedBuildRows lists the build rows that found no partner.
+func (j *hashJoin) unmatchedBuildRows() []int32 {
+	var rows []int32
+	for r := range int32(j.buildBatch.NumRows()) {
+		if !j.buildRowMarked(r) {
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// emitBuildRows appends the build side's rows to pending, in batches of at most BatchSize rows.
+func (j *hashJoin) emitBuildRows(ctx context.Context, rows []int32) error {
+	chunk := max(j.tc.BatchSize, 1)
 	for from := 0; from < len(rows); from += chunk {
 		part := int32Indices(j.tc, rows[from:min(from+chunk, len(rows))])
 		out, err := takeRecordRows(ctx, j.tc, j.buildBatch, part)

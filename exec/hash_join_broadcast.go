@@ -5,9 +5,11 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/quiverdata/quiver/errkind"
 	"github.com/quiverdata/quiver/planner/physical"
 )
 
@@ -27,6 +29,11 @@ type sharedBuild struct {
 	// tooLarge is set when the build side did not fit the memory pool: each task then builds
 	// its own table and may fall back to the grace join, as for a partitioned join.
 	tooLarge bool
+	// matched marks the build rows that found a partner in any task, for semi and anti joins
+	// that build their left side (hashJoin.sharedMatched); probesDone counts the tasks that
+	// have read their whole probe side.
+	matched    []atomic.Bool
+	probesDone atomic.Int32
 }
 
 func (b *sharedBuild) release() {
@@ -95,11 +102,21 @@ func (j *hashJoin) useSharedBuild(ctx context.Context) (bool, error) {
 		return false, s.err
 	}
 	if s.tooLarge {
+		if j.semiBuild || j.antiBuild {
+			// Tables built per task could not share their marks.
+			return false, errkind.ResourceExhausted("the %s join's broadcast left side does not fit the memory limit; raise quiver serve --memory-limit, or set spark.sql.adaptive.enabled=false so that the join stays shuffled", j.node.Type)
+		}
 		return false, nil
 	}
 	s.batch.Retain()
 	j.buildBatch = s.batch
 	j.table = s.table
+	if j.semiBuild || j.antiBuild {
+		if s.matched == nil {
+			s.matched = make([]atomic.Bool, s.batch.NumRows())
+		}
+		j.sharedMatched = s.matched
+	}
 	return true, nil
 }
 

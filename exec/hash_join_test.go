@@ -87,12 +87,14 @@ func TestHashJoin(t *testing.T) {
 	residualRef := func(l, r []any) bool { return r[1] != nil && r[1].(float64) > float64(asInt64(l[0])) }
 	for _, jt := range types {
 		for _, build := range []physical.JoinSide{physical.BuildRight, physical.BuildLeft} {
-			if build == physical.BuildLeft && (jt == logical.LeftAntiJoin || jt == logical.LeftOuterJoin) {
+			if build == physical.BuildLeft && jt == logical.LeftOuterJoin {
 				continue // the planner never builds the left side of these
 			}
 			for _, broadcast := range []bool{false, true} {
 				if broadcast && (jt == logical.FullOuterJoin || (build == physical.BuildRight && jt == logical.RightOuterJoin) ||
-					(build == physical.BuildLeft && jt == logical.LeftSemiJoin)) {
+					(build == physical.BuildLeft && (jt == logical.LeftSemiJoin || jt == logical.LeftAntiJoin))) {
+					// Broadcast semi and anti joins that build the left side share their marks
+					// through the broadcast stage (TestBroadcastLeftBuildSemiAntiJoin).
 					continue
 				}
 				for _, withResidual := range []bool{false, true} {
@@ -208,7 +210,7 @@ func TestGraceHashJoin(t *testing.T) {
 	for _, c := range []struct {
 		jt    logical.JoinType
 		build physical.JoinSide
-	}{{logical.FullOuterJoin, physical.BuildRight}, {logical.LeftAntiJoin, physical.BuildRight}, {logical.LeftSemiJoin, physical.BuildLeft}} {
+	}{{logical.FullOuterJoin, physical.BuildRight}, {logical.LeftAntiJoin, physical.BuildRight}, {logical.LeftSemiJoin, physical.BuildLeft}, {logical.LeftAntiJoin, physical.BuildLeft}} {
 		jt, build := c.jt, c.build
 		exectest.RunPlan(t, exectest.PlanTest{
 			Name:            fmt.Sprintf("%s/build=%d", jt, build),

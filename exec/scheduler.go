@@ -188,6 +188,10 @@ func (s *Scheduler) convertToBroadcast(a *physical.AdaptiveJoin) bool {
 	if !ok || out.DataBytes() > a.Join.AdaptiveThreshold {
 		return false
 	}
+	leftBuild := a.Join.Build == physical.BuildLeft && (a.Join.Type == logical.LeftSemiJoin || a.Join.Type == logical.LeftAntiJoin)
+	if leftBuild && !a.LeftBuildAllowed() {
+		return false
+	}
 	a.ConvertToBroadcast()
 	return true
 }
@@ -195,8 +199,9 @@ func (s *Scheduler) convertToBroadcast(a *physical.AdaptiveJoin) bool {
 // chooseBuildSides makes each shuffled join of a stage about to run build its hash table from
 // the side whose stage wrote fewer bytes, now that both are known: the planner's estimates can
 // be far off (TPC-H Q18 estimated 57 orders as millions and built from 6 M lineitem rows).
-// A semi join may build its left (tested) side too: it then emits each left row on its first
-// match (hashJoin.semiBuild). Anti joins always build the right side.
+// A semi or anti join may build its left (tested) side too: a semi join then emits each left row
+// on its first match (hashJoin.semiBuild), an anti join its unmatched left rows at the end
+// (hashJoin.antiBuild).
 func chooseBuildSides(n physical.Node) {
 	if _, ok := n.(*physical.Exchange); ok {
 		return
@@ -209,7 +214,7 @@ func chooseBuildSides(n physical.Node) {
 		return
 	}
 	switch j.Type {
-	case logical.InnerJoin, logical.LeftOuterJoin, logical.RightOuterJoin, logical.FullOuterJoin, logical.LeftSemiJoin:
+	case logical.InnerJoin, logical.LeftOuterJoin, logical.RightOuterJoin, logical.FullOuterJoin, logical.LeftSemiJoin, logical.LeftAntiJoin:
 	default:
 		return
 	}
@@ -218,10 +223,13 @@ func chooseBuildSides(n physical.Node) {
 	if !leftOK || !rightOK {
 		return
 	}
-	if j.Type == logical.LeftSemiJoin {
+	if j.Type == logical.LeftSemiJoin || j.Type == logical.LeftAntiJoin {
 		// Building the left side gives up the semi join's stop at a probe row's first
 		// partner and chains the left side's repeated keys, so it is worth it only when the
 		// right side is much larger (TPC-H Q4 and Q21, sides within 2x, were slower built left).
+		// The planner may have chosen the left side for an adaptive broadcast that did not
+		// happen; the same rule decides then.
+		j.Build = physical.BuildRight
 		if l, r := left.DataBytes(), right.DataBytes(); l*semiBuildLeftRatio < r {
 			j.Build = physical.BuildLeft
 		}

@@ -232,6 +232,18 @@ func lowerJoin(p *Planner, n logical.Plan) (Node, error) {
 				out.Build = BuildLeft
 			}
 		}
+		if (j.Type == logical.LeftSemiJoin || j.Type == logical.LeftAntiJoin) && !p.AdaptiveDisabled && threshold > 0 {
+			// A semi or anti join may broadcast its left (tested) side instead, when that is
+			// the side that may turn out small: the right side is then read in place and never
+			// shuffled (TPC-H Q21's EXISTS and NOT EXISTS test 75,000 lineitems against all
+			// 6 M). The scheduler converts it only where each task runs once, so that the
+			// tasks' shared marks emit each left row once (AdaptiveJoin.LeftBuildAllowed).
+			leftChance := leftGuess || leftSize/adaptiveEstimateFactor <= threshold
+			rightChance := rightGuess || rightSize/adaptiveEstimateFactor <= threshold
+			if leftChance && (!rightChance || leftSize < rightSize) {
+				out.Build = BuildLeft
+			}
+		}
 		buildSize, buildGuess := rightSize, rightGuess
 		if out.Build == BuildLeft {
 			buildSize, buildGuess = leftSize, leftGuess
@@ -254,12 +266,13 @@ func lowerJoin(p *Planner, n logical.Plan) (Node, error) {
 const adaptiveEstimateFactor = 4
 
 // canBroadcastBuildSide reports whether the join's answer stays the same with its build side
-// broadcast: no unmatched build rows have to be emitted.
+// broadcast: no unmatched build rows have to be emitted, or (semi and anti joins building their
+// left side) the executor's tasks share the marks that decide which build rows are emitted.
 func canBroadcastBuildSide(j *HashJoin) bool {
 	switch j.Type {
-	case logical.InnerJoin, logical.CrossJoin:
+	case logical.InnerJoin, logical.CrossJoin, logical.LeftSemiJoin, logical.LeftAntiJoin:
 		return true
-	case logical.LeftOuterJoin, logical.LeftSemiJoin, logical.LeftAntiJoin:
+	case logical.LeftOuterJoin:
 		return j.Build == BuildRight
 	case logical.RightOuterJoin:
 		return j.Build == BuildLeft

@@ -189,18 +189,31 @@ func formatStageTree(b *strings.Builder, n Node, depth int) {
 type AdaptiveJoin struct {
 	Join         *HashJoin
 	Build, Probe *Stage
+	// Holder is the stage whose tasks run the join.
+	Holder *Stage
+}
+
+// LeftBuildAllowed reports whether a semi or anti join that builds its left side may become a
+// broadcast join: its tasks then mark the build rows that have a partner in marks they share,
+// and emit each row once (a semi join's on its first match, an anti join's unmarked rows after
+// the last task), which holds only if each of the holder's partitions runs exactly once. A
+// shuffle stage's tasks do; a range-partitioned stage runs its partitions twice (once to sample
+// bounds) and the result stage's partitions are run by the client's reads.
+func (a *AdaptiveJoin) LeftBuildAllowed() bool {
+	return a.Holder != nil && !a.Holder.IsResult() && a.Holder.Output.Partitioning.Kind != RangePartitioning
 }
 
 // AdaptiveJoins finds the joins of the plan that may become broadcast joins, by probe stage.
 func (p *StagePlan) AdaptiveJoins() map[*Stage]*AdaptiveJoin {
 	out := map[*Stage]*AdaptiveJoin{}
+	var holder *Stage
 	var walk func(n Node)
 	walk = func(n Node) {
 		if j, ok := n.(*HashJoin); ok && j.AdaptiveThreshold > 0 && !j.Broadcast {
 			build, buildOK := j.BuildNode().(*Exchange)
 			probe, probeOK := j.ProbeNode().(*Exchange)
 			if buildOK && probeOK && build.Stage != nil && probe.Stage != nil && build.Stage != probe.Stage && !probe.Stage.Shared {
-				out[probe.Stage] = &AdaptiveJoin{Join: j, Build: build.Stage, Probe: probe.Stage}
+				out[probe.Stage] = &AdaptiveJoin{Join: j, Build: build.Stage, Probe: probe.Stage, Holder: holder}
 			}
 		}
 		if _, ok := n.(*Exchange); ok {
@@ -211,6 +224,7 @@ func (p *StagePlan) AdaptiveJoins() map[*Stage]*AdaptiveJoin {
 		}
 	}
 	for _, st := range p.Stages {
+		holder = st
 		walk(st.Root)
 	}
 	return out
