@@ -507,6 +507,10 @@ func (b *Binder) reduceByOuterKeys(outer, inner logical.Plan, innerKeys []logica
 	if source == nil || estimateRows(source) >= estimateRows(inner) {
 		return inner, nil
 	}
+	inner, err := b.reduceThroughSemiJoin(inner, source, innerKeys, pairs) // semi_join_transitive.go
+	if err != nil {
+		return nil, err
+	}
 	a := b.analyzer()
 	have := idSet(source.Output())
 	var cond logical.Expr
