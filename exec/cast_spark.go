@@ -58,6 +58,8 @@ func sparkCast(ec *EvalContext, in arrow.Array, to arrow.DataType, mode logical.
 		return nil, false, nil // arrow converts string layouts; the result is cast again if needed
 	}
 	switch {
+	case to.ID() == arrow.STRING && (from.ID() == arrow.LIST || from.ID() == arrow.MAP || from.ID() == arrow.STRUCT):
+		return c.nestedToString(in)
 	case isStringID(to.ID()) && to.ID() == arrow.STRING:
 		out, ok := c.toString(in)
 		return out, ok, nil

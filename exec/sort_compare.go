@@ -223,6 +223,8 @@ func valueComparator(a, b arrow.Array) func(i, j int) int {
 		dy := decodeDictionary(nil, y)
 		inner := valueComparator(dx, dy)
 		return inner
+	case *array.List:
+		return listComparator(x, b.(*array.List))
 	case *array.Struct:
 		y := b.(*array.Struct)
 		fields := make([]func(i, j int) int, x.NumField())
@@ -230,8 +232,9 @@ func valueComparator(a, b arrow.Array) func(i, j int) int {
 			fx, fy := x.Field(f), y.Field(f)
 			vc := valueComparator(fx, fy)
 			fields[f] = func(i, j int) int {
-				if r := nullCompare(fx.IsNull(i), fy.IsNull(j), true); r != 0 || fx.IsNull(i) {
-					return r
+				// A null field sorts first (Spark's struct ordering); nullCompare needs a null.
+				if ni, nj := fx.IsNull(i), fy.IsNull(j); ni || nj {
+					return nullCompare(ni, nj, true)
 				}
 				return vc(i, j)
 			}

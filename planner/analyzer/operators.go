@@ -101,6 +101,9 @@ func resolveComparison(a *Analyzer, name string, args []logical.Expr, _ bool) (l
 		return nil, err
 	}
 	op := canonical(name)
+	if nested, ok, err := a.resolveNestedComparison(op, args); ok || err != nil {
+		return nested, err
+	}
 	l, r := args[0], args[1]
 	common, ok := ComparableType(l.DataType(), r.DataType())
 	if !ok {
