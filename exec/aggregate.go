@@ -270,6 +270,10 @@ type hashAggregate struct {
 	state  *aggregateState
 	offset []int // per call, the first state column in Final-mode input
 	width  []int // per call, its count of state columns
+	// programs compute decimal arithmetic arguments of sum/avg without materializing them
+	// (aggregate_decimal_program.go); nil when no call has one or the input is partial states.
+	programs *decimalPrograms
+	handled  []bool // per call, done by programs for the current batch
 
 	output   []arrow.RecordBatch // batches ready to return
 	inputEOF bool
@@ -296,6 +300,9 @@ func buildHashAggregate(tc *TaskContext, n physical.Node, partition int) (Operat
 		op.offset = append(op.offset, at)
 		op.width = append(op.width, w)
 		at += w
+	}
+	if node.Mode != physical.AggregateFinal {
+		op.programs = newDecimalPrograms(node.Calls)
 	}
 	return op, nil
 }
@@ -391,7 +398,17 @@ func (op *hashAggregate) consume(ec *EvalContext, st *aggregateState, b arrow.Re
 	if err != nil {
 		return err
 	}
+	var handled []bool
+	if op.programs != nil && !merge {
+		if handled, err = op.programs.update(ec, st.accs, b, groups, op.handled); err != nil {
+			return err
+		}
+		op.handled = handled
+	}
 	for i, call := range op.node.Calls {
+		if i < len(handled) && handled[i] {
+			continue
+		}
 		acc := st.accs[i]
 		if merge {
 			states := b.Columns()[op.offset[i] : op.offset[i]+op.width[i]]

@@ -336,6 +336,16 @@ func (s *sumDecimalAccumulator) add(groups []int32, a arrow.Array) {
 		}
 	}
 }
+
+// addInt64 adds values (at the input's scale, no nulls) computed by a decimal program.
+func (s *sumDecimalAccumulator) addInt64(groups []int32, values []int64) {
+	sums, seen := s.sums, s.seen
+	values = values[:len(groups)]
+	for i, g := range groups {
+		sums[g] = sums[g].Add(decimal128.FromI64(values[i]))
+		seen[g] = true
+	}
+}
 func (s *sumDecimalAccumulator) update(_ *EvalContext, groups []int32, args []arrow.Array) error {
 	s.add(groups, args[0])
 	return nil
@@ -481,6 +491,16 @@ func (s *avgDecimalAccumulator) update(_ *EvalContext, groups []int32, args []ar
 		}
 	}
 	return nil
+}
+
+// addInt64 adds values (at the input's scale, no nulls) computed by a decimal program.
+func (s *avgDecimalAccumulator) addInt64(groups []int32, values []int64) {
+	sums, counts := s.sums, s.counts
+	values = values[:len(groups)]
+	for i, g := range groups {
+		sums[g] = sums[g].Add(decimal128.FromI64(values[i]))
+		counts[g]++
+	}
 }
 func (s *avgDecimalAccumulator) merge(_ *EvalContext, groups []int32, states []arrow.Array) error {
 	sums := states[0].(*array.Decimal128).Values()

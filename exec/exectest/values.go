@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -23,6 +24,7 @@ import (
 //	binary, large_binary      []byte
 //	date32                    arrow.Date32
 //	timestamp                 arrow.Timestamp
+//	decimal128                decimal128.Num (the unscaled value)
 //	struct                    map[string]any
 //	list, large_list          []any
 //
@@ -175,6 +177,12 @@ func appendValue(b array.Builder, v any, null bool) error {
 		} else {
 			bb.Append(v.(arrow.Timestamp))
 		}
+	case *array.Decimal128Builder:
+		if null {
+			bb.Append(decimal128.FromI64(garbageInt))
+		} else {
+			bb.Append(v.(decimal128.Num))
+		}
 	case *array.StructBuilder:
 		bb.Append(true)
 		st := bb.Type().(*arrow.StructType)
@@ -297,6 +305,8 @@ func ValueAt(arr arrow.Array, i int) any {
 	case *array.Date32:
 		return a.Value(i)
 	case *array.Timestamp:
+		return a.Value(i)
+	case *array.Decimal128:
 		return a.Value(i)
 	case *array.Struct:
 		st := a.DataType().(*arrow.StructType)
