@@ -107,6 +107,10 @@ type File struct {
 type RowGroup struct {
 	NumRows int64
 	Bytes   int64
+	// Seekable says a split may start inside the row group: every column chunk has an offset
+	// index (and a dictionary page the footer points at), so a reader finds the page of a row
+	// without decoding the pages before it.
+	Seekable bool
 	// Columns holds statistics per DataSchema field (nil where the file lacks usable statistics).
 	Columns []*ColumnStats
 }

@@ -135,6 +135,7 @@ func readParquetFooter(path string) (*arrow.Schema, []RowGroup, error) {
 		if groups[r].Bytes <= 0 {
 			groups[r].Bytes = rg.TotalByteSize()
 		}
+		groups[r].Seekable = seekableRowGroup(rg, md)
 		for i, field := range fr.Manifest.Fields {
 			if !field.IsLeaf() || i >= sc.NumFields() {
 				continue // statistics of nested columns are not used for pruning
@@ -272,6 +273,8 @@ type parquetSplitReader struct {
 	// direct reads flat columns without pqarrow and applies the scan's predicate itself
 	// (parquet_direct.go); nil when a column needs pqarrow.
 	direct *directReader
+	// left counts the rows rr may still return for a split of part of a row group (-1: all).
+	left int64
 }
 
 // prefiltered reports whether the reader's batches already went through the scan's predicate.
@@ -302,6 +305,9 @@ func newParquetSplitReader(ctx context.Context, ds *Dataset, split Split, mapper
 	if len(leaves) > 0 && directReads {
 		if direct := newDirectReader(fr, fields, rowGroups, mem, batchSize); direct != nil {
 			direct.filter(predicate, ds)
+			if split.NumRows > 0 {
+				direct.firstRow, direct.numRows = split.FirstRow, split.NumRows
+			}
 			r.direct = direct
 			return r, nil
 		}
@@ -311,6 +317,9 @@ func newParquetSplitReader(ctx context.Context, ds *Dataset, split Split, mapper
 		md := fr.ParquetReader().MetaData()
 		for _, rg := range rowGroups {
 			n := md.RowGroup(rg).NumRows()
+			if split.NumRows > 0 {
+				n = min(split.NumRows, n-split.FirstRow)
+			}
 			for n > 0 {
 				chunk := min(n, int64(batchSize))
 				r.countOnly = append(r.countOnly, chunk)
@@ -325,6 +334,16 @@ func newParquetSplitReader(ctx context.Context, ds *Dataset, split Split, mapper
 		return nil, errkind.Invalid("cannot read %s: %v", f.Path, err)
 	}
 	r.rr = rr
+	r.left = -1
+	if split.NumRows > 0 {
+		if split.FirstRow > 0 {
+			if err := rr.SeekToRow(split.FirstRow); err != nil {
+				r.Close()
+				return nil, errkind.Invalid("cannot read %s from row %d of row group %d: %v", f.Path, split.FirstRow, rowGroups[0], err)
+			}
+		}
+		r.left = split.NumRows
+	}
 	return r, nil
 }
 
@@ -355,6 +374,9 @@ func (r *parquetSplitReader) Next() (arrow.RecordBatch, error) {
 		r.countOnly = r.countOnly[1:]
 		return r.mapper.build(nil, n)
 	}
+	if r.left == 0 {
+		return nil, io.EOF
+	}
 	if !r.rr.Next() {
 		if err := r.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
 			return nil, errkind.Invalid("reading Parquet: %v", err)
@@ -362,6 +384,14 @@ func (r *parquetSplitReader) Next() (arrow.RecordBatch, error) {
 		return nil, io.EOF
 	}
 	b := r.rr.RecordBatch()
+	if r.left > 0 {
+		if b.NumRows() > r.left {
+			// The split ends inside this batch: the rest belongs to the next split.
+			b = b.NewSlice(0, r.left)
+			defer b.Release()
+		}
+		r.left -= b.NumRows()
+	}
 	if r.reads != nil {
 		b.Retain()
 		restored, err := restoreTypes(b, r.reads, r.fr.Manifest.Fields, r.mem)

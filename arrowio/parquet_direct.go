@@ -156,6 +156,9 @@ type directReader struct {
 	rowGroup       *file.RowGroupReader
 	openedRowGroup int
 	remaining      int64 // rows left in the open row group
+	// firstRow and numRows narrow a split of one row group to a range of its rows (numRows 0:
+	// whole row groups).
+	firstRow, numRows int64
 	// selections are scratch selection vectors handed out per chunk.
 	selections [][]int32
 	used       int
@@ -268,9 +271,37 @@ func (r *directReader) openRowGroup() (bool, error) {
 			c.reader = reader
 		}
 		r.rowGroup, r.remaining = rg, rg.NumRows()
+		if r.numRows > 0 {
+			if err := r.seek(r.firstRow); err != nil {
+				return false, err
+			}
+			r.remaining = min(r.numRows, rg.NumRows()-r.firstRow)
+		}
 		return true, nil
 	}
 	return false, nil
+}
+
+// seek moves every column of the open row group to row (a split starting inside it).
+func (r *directReader) seek(row int64) error {
+	if row == 0 {
+		return nil
+	}
+	for _, c := range r.columns {
+		var err error
+		switch {
+		case c.usePages:
+			err = c.pages.seek(row)
+		case c.records != nil:
+			err = c.records.SeekToRow(row)
+		default:
+			err = c.reader.SeekToRow(row)
+		}
+		if err != nil {
+			return errkind.Invalid("reading Parquet column %s from row %d of row group %d: %v", c.field.Name, row, r.openedRowGroup, err)
+		}
+	}
+	return nil
 }
 
 // Next returns a batch of the rows that may satisfy the predicate, in the file's column order;
@@ -844,6 +875,8 @@ type directPredicate struct {
 	// strings: the comparison op against each literal (any literal matching keeps the row).
 	stringOp string
 	literals [][]byte
+	// set: the column's value is in the set (an "inset" runtime filter, keyset.go).
+	set KeySet
 	// kept and seen count the rows this conjunct kept, to run the most selective first.
 	kept, seen int64
 	// dictionaryMatch says, per value of the column's dictionary, whether it matches; it holds
@@ -890,6 +923,8 @@ func compileDirectPredicate(p *Predicate, columnOf func(int) *directColumn) *dir
 			return nil
 		}
 		return out
+	case "inset":
+		return compileKeySetPredicate(p, columnOf)
 	case "eq", "lt", "lte", "gt", "gte", "in":
 	default:
 		return nil
@@ -1045,6 +1080,8 @@ func (p *directPredicate) evaluate(r *directReader, n int, selection []int32, al
 		}
 	case "strings":
 		out = p.selectStrings(out, n, selection, all)
+	case "set":
+		out = p.selectKeySet(out, n, selection, all)
 	}
 	return out, false, nil
 }

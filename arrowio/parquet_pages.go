@@ -36,6 +36,7 @@ type pageDecoder struct {
 	indices           hybridDecoder
 	definitions       hybridDecoder
 	scratch           []uint32
+	skippedValid      []bool
 }
 
 // pageDecodable reports whether every encoding of a column chunk is one pageDecoder reads.
@@ -71,60 +72,131 @@ func (d *pageDecoder) nextPage() error {
 	for d.pages.Next() {
 		switch page := d.pages.Page().(type) {
 		case *file.DictionaryPage:
-			encoding := parquet.Encoding(page.Encoding())
-			if encoding != parquet.Encodings.Plain && encoding != parquet.Encodings.PlainDict {
-				return fmt.Errorf("dictionary page encoded as %s", encoding)
+			if err := d.readDictionaryPage(page); err != nil {
+				return err
 			}
-			size := int(page.NumValues())
-			data := page.Data()
-			if d.width == 0 {
-				if err := d.readByteArrayDictionary(data, size); err != nil {
-					return err
-				}
-				continue
-			}
-			if size < 0 || len(data) < size*d.width {
-				return fmt.Errorf("dictionary page of %d values holds %d bytes", size, len(data))
-			}
-			// Eight bytes of slack: the gather loads whole words.
-			d.dictionary = grow(d.dictionary, size*d.width+8)
-			copy(d.dictionary, data[:size*d.width])
-			d.dictionarySize = size
-		case *file.DataPageV1:
-			data := page.Data()
-			d.left = int(page.NumValues())
-			if d.nullable {
-				if page.DefinitionLevelEncoding() != parquet.Encodings.RLE {
-					return fmt.Errorf("definition levels encoded as %s", page.DefinitionLevelEncoding())
-				}
-				if len(data) < 4 {
-					return fmt.Errorf("data page too short for its definition levels")
-				}
-				size := int(binary.LittleEndian.Uint32(data))
-				if size < 0 || 4+size > len(data) {
-					return fmt.Errorf("definition levels of %d bytes in a page of %d", size, len(data))
-				}
-				d.definitions.init(data[4:4+size], 1)
-				data = data[4+size:]
-			}
-			return d.startValues(parquet.Encoding(page.Encoding()), data)
-		case *file.DataPageV2:
-			data := page.Data()
-			d.left = int(page.NumValues())
-			repetition, definition := int(page.RepetitionLevelByteLen()), int(page.DefinitionLevelByteLen())
-			if repetition < 0 || definition < 0 || repetition+definition > len(data) {
-				return fmt.Errorf("level lengths %d and %d in a page of %d bytes", repetition, definition, len(data))
-			}
-			if d.nullable {
-				d.definitions.init(data[repetition:repetition+definition], 1)
-			}
-			return d.startValues(parquet.Encoding(page.Encoding()), data[repetition+definition:])
+		case *file.DataPageV1, *file.DataPageV2:
+			return d.startDataPage(page.(file.DataPage))
 		}
 	}
 	if err := d.pages.Err(); err != nil {
 		return err
 	}
 	return fmt.Errorf("the column chunk ends early")
+}
+
+// readDictionaryPage keeps the chunk's dictionary.
+func (d *pageDecoder) readDictionaryPage(page *file.DictionaryPage) error {
+	encoding := parquet.Encoding(page.Encoding())
+	if encoding != parquet.Encodings.Plain && encoding != parquet.Encodings.PlainDict {
+		return fmt.Errorf("dictionary page encoded as %s", encoding)
+	}
+	size := int(page.NumValues())
+	data := page.Data()
+	if d.width == 0 {
+		return d.readByteArrayDictionary(data, size)
+	}
+	if size < 0 || len(data) < size*d.width {
+		return fmt.Errorf("dictionary page of %d values holds %d bytes", size, len(data))
+	}
+	// Eight bytes of slack: the gather loads whole words.
+	d.dictionary = grow(d.dictionary, size*d.width+8)
+	copy(d.dictionary, data[:size*d.width])
+	d.dictionarySize = size
+	return nil
+}
+
+// startDataPage makes page the current data page.
+func (d *pageDecoder) startDataPage(page file.DataPage) error {
+	switch page := page.(type) {
+	case *file.DataPageV1:
+		data := page.Data()
+		d.left = int(page.NumValues())
+		if d.nullable {
+			if page.DefinitionLevelEncoding() != parquet.Encodings.RLE {
+				return fmt.Errorf("definition levels encoded as %s", page.DefinitionLevelEncoding())
+			}
+			if len(data) < 4 {
+				return fmt.Errorf("data page too short for its definition levels")
+			}
+			size := int(binary.LittleEndian.Uint32(data))
+			if size < 0 || 4+size > len(data) {
+				return fmt.Errorf("definition levels of %d bytes in a page of %d", size, len(data))
+			}
+			d.definitions.init(data[4:4+size], 1)
+			data = data[4+size:]
+		}
+		return d.startValues(parquet.Encoding(page.Encoding()), data)
+	case *file.DataPageV2:
+		data := page.Data()
+		d.left = int(page.NumValues())
+		repetition, definition := int(page.RepetitionLevelByteLen()), int(page.DefinitionLevelByteLen())
+		if repetition < 0 || definition < 0 || repetition+definition > len(data) {
+			return fmt.Errorf("level lengths %d and %d in a page of %d bytes", repetition, definition, len(data))
+		}
+		if d.nullable {
+			d.definitions.init(data[repetition:repetition+definition], 1)
+		}
+		return d.startValues(parquet.Encoding(page.Encoding()), data[repetition+definition:])
+	}
+	return fmt.Errorf("unexpected data page %T", page)
+}
+
+// seek moves the decoder to row of the chunk (a split that starts inside a row group): the
+// dictionary page is read where the footer points, the offset index finds the data page holding
+// row, and the rows before it in that page are passed over.
+func (d *pageDecoder) seek(row int64) error {
+	dictionary, err := d.pages.GetDictionaryPage()
+	if err != nil {
+		return err
+	}
+	if dictionary != nil {
+		if err := d.readDictionaryPage(dictionary); err != nil {
+			return err
+		}
+	}
+	if err := d.pages.SeekToPageWithRow(row); err != nil {
+		return err
+	}
+	page, ok := d.pages.Page().(file.DataPage)
+	if !ok {
+		return fmt.Errorf("no data page holds row %d", row)
+	}
+	if err := d.startDataPage(page); err != nil {
+		return err
+	}
+	return d.skipRows(int(row - page.FirstRowIndex()))
+}
+
+// skipRows passes over the next k rows of the current page.
+func (d *pageDecoder) skipRows(k int) error {
+	if k < 0 || k > d.left {
+		return fmt.Errorf("cannot pass over %d rows of a page holding %d", k, d.left)
+	}
+	present := k
+	if d.nullable {
+		d.skippedValid = grow(d.skippedValid, k)
+		if err := d.definitions.readBools(d.skippedValid); err != nil {
+			return err
+		}
+		present = 0
+		for _, v := range d.skippedValid {
+			present += int(asByte(v))
+		}
+	}
+	switch {
+	case d.dictionaryEncoded:
+		d.scratch = grow(d.scratch, present)
+		if err := d.indices.readUint32(d.scratch); err != nil {
+			return err
+		}
+	case d.width > 0 && len(d.plain) >= present*d.width:
+		d.plain = d.plain[present*d.width:]
+	default:
+		return fmt.Errorf("plain page holds fewer values than its header says")
+	}
+	d.left -= k
+	return nil
 }
 
 func (d *pageDecoder) startValues(encoding parquet.Encoding, data []byte) error {

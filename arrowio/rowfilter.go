@@ -93,7 +93,11 @@ func (f *rowFilter) apply(b arrow.RecordBatch) (arrow.RecordBatch, error) {
 	}
 	f.passed = 0
 	if kept == 0 {
-		out := array.NewRecordBatch(b.Schema(), emptyColumns(b, f.mem), 0)
+		columns := emptyColumns(b, f.mem)
+		out := array.NewRecordBatch(b.Schema(), columns, 0)
+		for _, c := range columns {
+			c.Release() // the batch holds its own reference
+		}
 		b.Release()
 		return out, nil
 	}

@@ -11,14 +11,29 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 )
 
-// Split is one unit of a scan: some row groups of a Parquet file, or a byte range of a text
-// file. A partition of a file scan reads a list of splits.
+// Split is one unit of a scan: some row groups of a Parquet file, part of one row group, or a
+// byte range of a text file. A partition of a file scan reads a list of splits.
 type Split struct {
 	File int // index into Dataset.Files
 	// RowGroups lists the Parquet row groups read (nil for text formats).
 	RowGroups []int
+	// FirstRow and NumRows narrow a split of one Parquet row group to the rows
+	// [FirstRow, FirstRow+NumRows) of it; NumRows 0 reads the whole row groups.
+	FirstRow, NumRows int64
 	// Start and Length are the byte range of a text file; Length < 0 reads to the end.
 	Start, Length int64
+}
+
+// Rows counts the rows a Parquet split reads.
+func (d *Dataset) Rows(s Split) int64 {
+	if s.NumRows > 0 {
+		return s.NumRows
+	}
+	var n int64
+	for _, g := range s.RowGroups {
+		n += d.Files[s.File].RowGroups[g].NumRows
+	}
+	return n
 }
 
 // SplitStats tell what planning skipped, for explain output and tests.
@@ -46,9 +61,10 @@ const (
 
 // PlanSplits groups the dataset's files into partitions for a parallelism, the way Spark's
 // FilePartition does: split size min(maxPartitionBytes, max(openCost, total/parallelism)), text
-// files cut at byte offsets (a reader aligns on lines), Parquet files cut at row groups. Row
-// groups (and files, through partition values) that filter cannot match are skipped. It always
-// returns at least one partition.
+// files cut at byte offsets (a reader aligns on lines). Parquet files are cut into partitions of
+// equal bytes, a multiple of parallelism of them, inside row groups where the file has an offset
+// index (planParquetSplits). Row groups (and files, through partition values) that filter cannot
+// match are skipped. It always returns at least one partition.
 func (d *Dataset) PlanSplits(parallelism int, filter *Predicate) ([][]Split, SplitStats, error) {
 	if parallelism < 1 {
 		parallelism = 1
@@ -61,9 +77,12 @@ func (d *Dataset) PlanSplits(parallelism int, filter *Predicate) ([][]Split, Spl
 	if maxBytes > 0 {
 		splitBytes = min(maxBytes, splitBytes)
 	}
-	splittable := d.Format != FormatParquet
+	splittable := true
 	if multi, _ := d.Options.Bool("multiLine", false); multi {
 		splittable = false
+	}
+	if d.Format == FormatParquet {
+		return d.planParquetSplits(parallelism, splitBytes, filter)
 	}
 	var stats SplitStats
 	type unit struct {
@@ -77,24 +96,6 @@ func (d *Dataset) PlanSplits(parallelism int, filter *Predicate) ([][]Split, Spl
 			stats.FilesSkipped++
 			stats.RowGroups += len(f.RowGroups)
 			stats.RowGroupsSkipped += len(f.RowGroups)
-			continue
-		}
-		if d.Format == FormatParquet {
-			for rg := range f.RowGroups {
-				stats.RowGroups++
-				if filter != nil && !d.mayMatch(filter, f, rg) {
-					stats.RowGroupsSkipped++
-					continue
-				}
-				b := f.RowGroups[rg].Bytes
-				if len(units) > 0 && units[len(units)-1].split.File == fi && units[len(units)-1].bytes+b <= splitBytes {
-					last := &units[len(units)-1]
-					last.split.RowGroups = append(last.split.RowGroups, rg)
-					last.bytes += b
-					continue
-				}
-				units = append(units, unit{split: Split{File: fi, RowGroups: []int{rg}}, bytes: b + openCostBytes})
-			}
 			continue
 		}
 		if !splittable || f.Size <= splitBytes || strings.HasSuffix(f.Path, ".gz") {
@@ -134,6 +135,9 @@ type Predicate struct {
 	// Float compares in the float64 domain: the filter compares the column under a numeric
 	// widening cast (decimal or int column against a double literal).
 	Float bool
+	// Set holds the keys of an "inset" predicate (Column's value is in Set), a runtime filter
+	// from a join (keyset.go); other readers than the direct one ignore it.
+	Set KeySet
 }
 
 func (p *Predicate) String() string {

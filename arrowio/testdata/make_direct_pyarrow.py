@@ -1,4 +1,5 @@
-"""Writes direct_pyarrow.parquet and direct_pyarrow_v2.parquet (data pages v1 and v2; comment,
+"""Writes direct_pyarrow.parquet and direct_pyarrow_v2.parquet, and the same two with an offset
+index (*_indexed.parquet) (data pages v1 and v2; comment,
 i64 and f32 plain encoded, every other column dictionary encoded; columns without nulls required), the pyarrow-written files of arrowio's
 direct reader tests.
 
@@ -36,8 +37,11 @@ table = pa.table({
 REQUIRED = ("i64", "f64", "dec_big", "mode", "payload")
 table = table.cast(pa.schema([field.with_nullable(field.name not in REQUIRED) for field in table.schema]))
 PLAIN = ("comment", "i64", "f32")
-for name, version in [("direct_pyarrow.parquet", "1.0"), ("direct_pyarrow_v2.parquet", "2.0")]:
+# The *_indexed files carry an offset index, so scan splits may start inside their row groups.
+for name, version, indexed in [("direct_pyarrow.parquet", "1.0", False), ("direct_pyarrow_v2.parquet", "2.0", False),
+                               ("direct_pyarrow_indexed.parquet", "1.0", True),
+                               ("direct_pyarrow_v2_indexed.parquet", "2.0", True)]:
     pq.write_table(table, f"arrowio/testdata/{name}", row_group_size=1000,
                    data_page_size=512, dictionary_pagesize_limit=2048, compression="snappy",
-                   store_decimal_as_integer=True, write_page_index=False, data_page_version=version,
+                   store_decimal_as_integer=True, write_page_index=indexed, data_page_version=version,
                    use_dictionary=[name for name in table.column_names if name not in PLAIN])

@@ -145,9 +145,7 @@ func estimateScan(s *logical.Scan) sizeEstimate {
 				kept = 0
 				for _, partition := range splits {
 					for _, split := range partition {
-						for _, g := range split.RowGroups {
-							kept += src.Files[split.File].RowGroups[g].NumRows
-						}
+						kept += src.Rows(split)
 					}
 				}
 			}
