@@ -1,6 +1,8 @@
 // Package udf owns the Python worker pool and the protocol spoken with `python -m quiver.worker`
 // over a Unix socket: per task a WorkerTask header, then Arrow IPC (or pickled rows for the classic
-// row path) both ways, then a WorkerTaskResult. It knows nothing of plans or operators; exec's
+// row path) both ways, then a WorkerTaskResult. The scalar Arrow forms frame their input, and the
+// scalar pandas form its output, so that columns of fixed-width types travel through per-worker
+// rings in shared memory instead (argument_ring.go, ring.go; decision 0026). It knows nothing of plans or operators; exec's
 // Python operators drive it. It must not import exec, planner or flightserver.
 package udf
 

@@ -4,7 +4,9 @@ A Quiver executor starts these processes ahead of need and reuses them across ta
 connects to the executor's Unix socket, authenticates with the secret it was given, then serves
 tasks one after another: a WorkerTask header (what to call), the input (an Arrow IPC stream, or
 pickled rows for the classic row path), and it answers with the output in the same form followed
-by a WorkerTaskResult carrying the Python traceback when something failed.
+by a WorkerTaskResult carrying the Python traceback when something failed. For the scalar Arrow
+forms the input comes as frames, most of them pointing into an argument ring in shared memory
+(_FramedInput), and scalar pandas results go back through a result ring (_ResultRing).
 
 Functions are unpickled once per worker and cached by digest. Arrow columns become pandas objects
 without copies where pyarrow allows (numeric columns without nulls).
