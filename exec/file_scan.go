@@ -20,6 +20,10 @@ type fileScan struct {
 	node   *physical.FileScan
 	part   int
 	reader *arrowio.SplitReader
+	// runtime are the runtime filters joins above gave the scan (join_runtime_filter.go);
+	// started is set at the first Next, after which none is accepted.
+	runtime []*arrowio.Predicate
+	started bool
 }
 
 func buildFileScan(tc *TaskContext, n physical.Node, partition int) (Operator, error) {
@@ -39,6 +43,7 @@ func (s *fileScan) Open(ctx context.Context) error {
 // Next returns the next batch (owned by the caller) or io.EOF.
 func (s *fileScan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	// Rows and bytes read are counted by the task's source instrumentation.
+	s.started = true
 	return s.reader.Next()
 }
 

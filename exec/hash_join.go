@@ -157,6 +157,9 @@ func (j *hashJoin) probeKeys() []logical.Expr {
 func (j *hashJoin) buildTable(ctx context.Context) error {
 	if j.shared != nil && j.grace == nil {
 		ok, err := j.useSharedBuild(ctx)
+		if ok {
+			j.pushRuntimeFilter()
+		}
 		if err != nil || ok {
 			return err
 		}

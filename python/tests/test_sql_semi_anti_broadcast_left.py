@@ -87,3 +87,36 @@ def test_join_in_the_result_stage_stays_shuffled(spark, tested_tables, small_bro
     plan = df._explain_string("analyze")
     assert not re.search(r"BroadcastHashJoin \[id#\d+\], \[ref#\d+\]", plan), plan
     assert rows(df.collect()) == rows(tested_tables.execute(text).fetchall()), text
+
+
+def scanned_rows(plan, table):
+    """Rows the scans of table returned, from EXPLAIN ANALYZE's operator metrics."""
+    return sum(int(m) for m in re.findall(rf"FileScan parquet \[[^\]]*{table}[^\]]*\].*?\{{rows=(\d+)", plan))
+
+
+# A broadcast join hands its build keys to the Parquet scan under its probe side (a runtime
+# filter), which then skips the rows whose key is not among them; joins that must see every
+# probe row (outer joins keeping it, anti joins testing it) do not.
+RUNTIME_FILTERS = [
+    (True, "SELECT s.tag, count(*), sum(b.amount) FROM tested_big b JOIN tested_small s ON b.ref = s.id "
+           "WHERE s.id < 20 GROUP BY s.tag"),
+    (True, "SELECT supplier, count(*) FROM tested_big b WHERE EXISTS "
+           "(SELECT 1 FROM tested_small s WHERE s.id = b.ref AND s.id < 20) GROUP BY supplier"),
+    (False, "SELECT s.tag, count(*), sum(b.amount) FROM tested_big b LEFT JOIN "
+            "(SELECT * FROM tested_small WHERE id < 20) s ON b.ref = s.id GROUP BY s.tag"),
+    (False, "SELECT supplier, count(*) FROM tested_big b WHERE NOT EXISTS "
+            "(SELECT 1 FROM tested_small s WHERE s.id = b.ref AND s.id < 20) GROUP BY supplier"),
+]
+
+
+@pytest.mark.parametrize("filtered,text", RUNTIME_FILTERS)
+def test_broadcast_join_filters_the_probe_scan_only_where_valid(spark, tested_tables, filtered, text):
+    df = spark.sql(text)
+    plan = df._explain_string("analyze")
+    assert "BroadcastHashJoin" in plan, plan
+    read = scanned_rows(plan, "tested_big")
+    if filtered:
+        assert 0 < read < 300_000 // 2, plan
+    else:
+        assert read == 300_000, plan
+    assert rows(df.collect()) == rows(tested_tables.execute(text).fetchall()), text
