@@ -50,11 +50,12 @@ type decimalProgramNode struct {
 // a subexpression two calls repeat (Q1's l_extendedprice * (1 - l_discount)) is one node,
 // computed once per batch.
 type decimalPrograms struct {
-	nodes     []decimalProgramNode
-	keys      map[string]int // node of each structural key
-	roots     []int          // per aggregate call, its argument's node, or -1
-	values    [][]int64      // per node, its values over the current batch (scratch)
-	constants []int64
+	nodes      []decimalProgramNode
+	keys       map[string]int // node of each structural key
+	roots      []int          // per aggregate call, its argument's node, or -1
+	values     [][]int64      // per node, its values over the current batch (scratch)
+	magnitudes []uint64       // per node, a bound on |value| over the current batch
+	constants  []int64
 	// constantsRead is set once the constants were evaluated; broken once one of them is null
 	// or beyond an int64 (the programs are then never used).
 	constantsRead, broken bool
@@ -81,6 +82,7 @@ func newDecimalPrograms(calls []*logical.AggregateCall) *decimalPrograms {
 		return nil
 	}
 	p.values = make([][]int64, len(p.nodes))
+	p.magnitudes = make([]uint64, len(p.nodes))
 	p.constants = make([]int64, len(p.nodes))
 	return p
 }
@@ -160,6 +162,13 @@ func (p *decimalPrograms) compile(e logical.Expr) int {
 }
 
 // run computes every node over b; false when the batch must take the expression path.
+//
+// Each node's values come with a bound on their magnitude over the batch (a column's largest
+// |value|, a constant's own), and an operation's bound follows from its operands' (|a|+|b| for
+// + and -, |a|*|b| for *). An operation runs only when its bound fits an int64 and its type's
+// precision, so its loop is plain arithmetic with no test per row; a batch whose bound does not
+// fit (rare: operands near 10^18, or a declared precision the values reach) goes through the
+// expression path, which is exact for every row.
 func (p *decimalPrograms) run(ec *EvalContext, b arrow.RecordBatch) (bool, error) {
 	if p.broken {
 		return false, nil
@@ -172,6 +181,10 @@ func (p *decimalPrograms) run(ec *EvalContext, b arrow.RecordBatch) (bool, error
 	n := int(b.NumRows())
 	for i := range p.nodes {
 		node := &p.nodes[i]
+		if node.op == decimalConstant {
+			p.magnitudes[i] = absUint64(p.constants[i])
+			continue
+		}
 		if cap(p.values[i]) < n {
 			p.values[i] = make([]int64, n)
 		}
@@ -180,13 +193,11 @@ func (p *decimalPrograms) run(ec *EvalContext, b arrow.RecordBatch) (bool, error
 		var ok bool
 		switch node.op {
 		case decimalColumn:
-			ok = decimalColumnInt64(b.Column(node.column), out)
-		case decimalConstant:
-			ok = true // read in place by its users
+			p.magnitudes[i], ok = decimalColumnInt64(b.Column(node.column), out)
 		case decimalMultiply:
-			ok = p.multiply(node, out)
+			p.magnitudes[i], ok = p.multiply(node, out)
 		default:
-			ok = p.addSubtract(node, out)
+			p.magnitudes[i], ok = p.addSubtract(node, out)
 		}
 		if !ok {
 			return false, nil
@@ -235,120 +246,107 @@ func (p *decimalPrograms) operand(k int) ([]int64, int64) {
 	return p.values[k], 0
 }
 
-// decimalColumnInt64 copies a Decimal128 column into out; false when it has nulls or a value
-// beyond an int64.
-func decimalColumnInt64(a arrow.Array, out []int64) bool {
+// decimalColumnInt64 copies a Decimal128 column into out and returns its largest magnitude;
+// false when it has nulls or a value beyond an int64.
+func decimalColumnInt64(a arrow.Array, out []int64) (uint64, bool) {
 	d, ok := a.(*array.Decimal128)
 	if !ok || d.NullN() > 0 {
-		return false
+		return 0, false
 	}
 	values := d.Values()[:len(out)]
 	var wide int64 // ORs each value's high word with its low word's sign: non-zero beyond int64
+	var largest uint64
 	for i, v := range values {
 		lo := int64(v.LowBits())
 		wide |= v.HighBits() ^ lo>>63
 		out[i] = lo
+		largest = max(largest, absUint64(lo))
 	}
-	return wide == 0
+	return largest, wide == 0
 }
 
-func (p *decimalPrograms) addSubtract(node *decimalProgramNode, out []int64) bool {
+// fitsResult reports whether a magnitude bound fits an int64 and the node's precision.
+func (node *decimalProgramNode) fitsResult(magnitude uint64) bool {
+	return magnitude <= math.MaxInt64 && (node.bound == 0 || magnitude < node.bound)
+}
+
+// scaledMagnitude is magnitude * 10^k of the scaler, false beyond an int64.
+func scaledMagnitude(magnitude uint64, scaler int64Scaler) (uint64, bool) {
+	hi, lo := bits.Mul64(magnitude, uint64(scaler.factor))
+	return lo, hi == 0 && lo <= math.MaxInt64
+}
+
+func (p *decimalPrograms) addSubtract(node *decimalProgramNode, out []int64) (uint64, bool) {
+	magnitudeLeft, ok1 := scaledMagnitude(p.magnitudes[node.left], node.scaleLeft)
+	magnitudeRight, ok2 := scaledMagnitude(p.magnitudes[node.right], node.scaleRight)
+	magnitude, carry := bits.Add64(magnitudeLeft, magnitudeRight, 0)
+	if !ok1 || !ok2 || carry != 0 || !node.fitsResult(magnitude) {
+		return 0, false
+	}
+	// Every product and sum below is within the bound: plain int64 arithmetic is exact.
 	left, leftConstant := p.operand(node.left)
 	right, rightConstant := p.operand(node.right)
-	subtract := node.op == decimalSubtract
-	bound := node.bound
-	if bound == 0 {
-		bound = math.MaxUint64
+	factorLeft, factorRight := node.scaleLeft.factor, node.scaleRight.factor
+	if node.op == decimalSubtract {
+		factorRight = -factorRight
 	}
-	// Scale a constant once; a failure there is the column case's failure for every row.
-	if left == nil {
-		v, ok := node.scaleLeft.scale(leftConstant)
-		if !ok {
-			return false
+	switch {
+	case left == nil:
+		addScaledConstant(out, right, factorRight, leftConstant*factorLeft)
+	case right == nil:
+		addScaledConstant(out, left, factorLeft, rightConstant*factorRight)
+	default:
+		right = right[:len(out)]
+		left = left[:len(out)]
+		for i := range out {
+			out[i] = left[i]*factorLeft + right[i]*factorRight
 		}
-		return addToConstant(out, right, v, subtract, false, node.scaleRight, bound)
 	}
-	if right == nil {
-		v, ok := node.scaleRight.scale(rightConstant)
-		if !ok {
-			return false
-		}
-		return addToConstant(out, left, v, subtract, true, node.scaleLeft, bound)
-	}
-	bad := false
-	for i := range out {
-		a, ok1 := node.scaleLeft.scale(left[i])
-		b, ok2 := node.scaleRight.scale(right[i])
-		var v int64
-		var overflow bool
-		if subtract {
-			v = a - b
-			overflow = ((a ^ b) & (a ^ v)) < 0
-		} else {
-			v = a + b
-			overflow = (^(a ^ b) & (a ^ v)) < 0
-		}
-		bad = bad || !ok1 || !ok2 || overflow || absUint64(v) >= bound
-		out[i] = v
-	}
-	return !bad
+	return magnitude, true
 }
 
-// addToConstant computes constant ± column[i] (or column[i] ± constant when constantRight),
-// the column scaled by scaler.
-func addToConstant(out, column []int64, constant int64, subtract, constantRight bool, scaler int64Scaler, bound uint64) bool {
-	bad := false
-	for i := range out {
-		c, ok := scaler.scale(column[i])
-		a, b := constant, c
-		if constantRight {
-			a, b = c, constant
+// addScaledConstant computes out[i] = column[i] * factor + constant.
+func addScaledConstant(out, column []int64, factor, constant int64) {
+	column = column[:len(out)]
+	if factor == 1 {
+		for i := range out {
+			out[i] = column[i] + constant
 		}
-		var v int64
-		var overflow bool
-		if subtract {
-			v = a - b
-			overflow = ((a ^ b) & (a ^ v)) < 0
-		} else {
-			v = a + b
-			overflow = (^(a ^ b) & (a ^ v)) < 0
-		}
-		bad = bad || !ok || overflow || absUint64(v) >= bound
-		out[i] = v
+		return
 	}
-	return !bad
+	if factor == -1 {
+		for i := range out {
+			out[i] = constant - column[i]
+		}
+		return
+	}
+	for i := range out {
+		out[i] = column[i]*factor + constant
+	}
 }
 
-func (p *decimalPrograms) multiply(node *decimalProgramNode, out []int64) bool {
+func (p *decimalPrograms) multiply(node *decimalProgramNode, out []int64) (uint64, bool) {
+	hi, magnitude := bits.Mul64(p.magnitudes[node.left], p.magnitudes[node.right])
+	if hi != 0 || !node.fitsResult(magnitude) {
+		return 0, false
+	}
 	left, leftConstant := p.operand(node.left)
 	right, rightConstant := p.operand(node.right)
 	if left == nil {
-		left, leftConstant, right, rightConstant = right, rightConstant, left, leftConstant
+		left, right, rightConstant = right, nil, leftConstant
 	}
-	// The product's magnitude must stay below 2^63 and the result's 10^precision.
-	limit := uint64(1) << 63
-	if node.bound != 0 {
-		limit = min(limit, node.bound)
-	}
-	bad := false
+	left = left[:len(out)]
 	if right == nil {
 		for i := range out {
-			a := left[i]
-			hi, lo := bits.Mul64(absUint64(a), absUint64(rightConstant))
-			bad = bad || hi != 0 || lo >= limit
-			m := (a ^ rightConstant) >> 63 // all ones when the signs differ
-			out[i] = int64(lo) ^ m - m
+			out[i] = left[i] * rightConstant
 		}
-		return !bad
+		return magnitude, true
 	}
+	right = right[:len(out)]
 	for i := range out {
-		a, b := left[i], right[i]
-		hi, lo := bits.Mul64(absUint64(a), absUint64(b))
-		bad = bad || hi != 0 || lo >= limit
-		m := (a ^ b) >> 63
-		out[i] = int64(lo) ^ m - m
+		out[i] = left[i] * right[i]
 	}
-	return !bad
+	return magnitude, true
 }
 
 // update folds the program results of a batch into the calls' accumulators; handled[i] says
