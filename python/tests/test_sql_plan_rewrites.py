@@ -201,3 +201,14 @@ def test_q20_lineitem_is_tested_against_the_forest_parts_first(spark, tpch):  # 
     assert "Join LeftSemi, (l_partkey = p_partkey)" in optimized, optimized
     assert section(plan, "Physical Plan").count("part.parquet") == 1, plan
     check_answer(spark, tpch, 20)
+
+
+def test_correlated_subquery_over_most_of_the_outer_rows_stays_an_aggregate(spark, tpch):  # noqa: F811
+    # Q17 over the parts with p_size < 40 (80% of them): sorting most of lineitem for a window
+    # costs more than reading it again, so the subquery stays an aggregate joined back.
+    text = ("select sum(l_extendedprice) / 7.0 as avg_yearly from lineitem, part "
+            "where p_partkey = l_partkey and p_size < 40 "
+            "and l_quantity < (select 0.2 * avg(l_quantity) from lineitem where l_partkey = p_partkey)")
+    plan = explain(spark, text)
+    assert "Window [" not in section(plan, "Optimized Logical Plan"), plan
+    assert_same_rows([tuple(r) for r in spark.sql(text).collect()], tpch.execute(text).fetchall(), False, text)
