@@ -115,6 +115,9 @@ func (l *packedKeyLayout) pack(keys []arrow.Array, out []int64) bool {
 }
 
 func packTexts(offsets []int32, data []byte, valid rowValidity, f packedKeyField, out []int64) bool {
+	if valid.bits == nil && packOneByteTexts(offsets, data, f, out) {
+		return true
+	}
 	base := offsets[0]
 	for i := range out {
 		if !valid.at(i) {
@@ -129,6 +132,26 @@ func packTexts(offsets []int32, data []byte, valid rowValidity, f packedKeyField
 			v |= uint64(c) << (8 * (j + 1))
 		}
 		out[i] |= int64(v << f.shift)
+	}
+	return true
+}
+
+// packOneByteTexts packs a column whose strings are all one byte long and never null (TPC-H
+// Q1's l_returnflag and l_linestatus) in two branch-free loops; false, with out unchanged, when
+// the column is not like that. The general loop's per-row slicing and length tests were 8% of
+// Q1's CPU.
+func packOneByteTexts(offsets []int32, data []byte, f packedKeyField, out []int64) bool {
+	offsets = offsets[:len(out)+1]
+	var longer int32 // non-zero when some string is not one byte long
+	for i := range out {
+		longer |= (offsets[i+1] - offsets[i]) ^ 1
+	}
+	if longer != 0 || f.width < 1 {
+		return false
+	}
+	data = data[:len(out)] // one byte per row: row i's string is data[i]
+	for i := range out {
+		out[i] |= int64((2 | uint64(data[i])<<8) << f.shift)
 	}
 	return true
 }

@@ -59,3 +59,46 @@ func TestPackedKeyLayout(t *testing.T) {
 		seen[v] = i
 	}
 }
+
+// TestPackOneByteTexts checks the one-byte string loop against the general loop, over a sliced
+// array (non-zero offsets), and that it declines columns with other lengths.
+func TestPackOneByteTexts(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	sb := array.NewStringBuilder(mem)
+	defer sb.Release()
+	sb.AppendValues([]string{"xy", "A", "N", "R", "\xff", "A", "F", "O"}, nil)
+	whole := sb.NewArray()
+	defer whole.Release()
+	strings := array.NewSlice(whole, 1, 8).(*array.String)
+	defer strings.Release()
+	field := packedKeyField{shift: 16, width: 3, isText: true}
+	fast := make([]int64, strings.Len())
+	general := make([]int64, strings.Len())
+	for i := range fast {
+		fast[i], general[i] = 7, 7 // bits of another field, kept
+	}
+	if !packOneByteTexts(strings.ValueOffsets(), strings.ValueBytes(), field, fast) {
+		t.Fatal("one-byte strings were declined")
+	}
+	// The general loop (with a validity reader that is not empty, so it cannot take the fast one).
+	allValid := []byte{0xff}
+	if !packTexts(strings.ValueOffsets(), strings.ValueBytes(), rowValidity{bits: allValid}, field, general) {
+		t.Fatal("the general loop refused one-byte strings")
+	}
+	for i := range fast {
+		if fast[i] != general[i] {
+			t.Errorf("row %d: one-byte loop %x, general loop %x", i, fast[i], general[i])
+		}
+	}
+	out := make([]int64, whole.Len())
+	w := whole.(*array.String)
+	if packOneByteTexts(w.ValueOffsets(), w.ValueBytes(), field, out) {
+		t.Error("a column with a two-byte string took the one-byte loop")
+	}
+	for _, v := range out {
+		if v != 0 {
+			t.Fatalf("a declined column changed the output: %x", out)
+		}
+	}
+}
