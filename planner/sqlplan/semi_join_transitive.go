@@ -19,29 +19,35 @@ import (
 // the added semi join removes only rows the existing one removes. The three columns have one
 // type, and not floating point, so '=' is transitive. The semi join's right side is the same plan
 // the source holds, so its exchange is shared (physical/reuse.go) rather than computed twice.
-func (b *Binder) reduceThroughSemiJoin(inner, source logical.Plan, innerKeys []logical.Expr, pairs [][2]logical.Expr) (logical.Plan, error) {
-	semi := semiJoinUnder(source)
+//
+// enough reports that the existing reduction can be left out: when the source is the semi join
+// over an unfiltered table, it only adds the test that the other keys form a pair of that table
+// (a foreign key in TPC-H: Q20's lineitem pairs are all partsupp pairs, 9,741 rows in and out),
+// at the price of a second scan of that table. Leaving it out never changes the answer: the
+// aggregate's groups are joined back to the outer rows by all keys.
+func (b *Binder) reduceThroughSemiJoin(inner, source logical.Plan, innerKeys []logical.Expr, pairs [][2]logical.Expr) (reduced logical.Plan, enough bool, err error) {
+	semi, filtered := semiJoinUnder(source)
 	if semi == nil {
-		return inner, nil
+		return inner, false, nil
 	}
 	call, ok := semi.Condition.(*logical.Call)
 	if !ok || call.Function != "eq" || len(call.Args) != 2 {
-		return inner, nil
+		return inner, false, nil
 	}
 	tested, testedOK := call.Args[0].(*logical.ColumnRef)
 	key, keyOK := call.Args[1].(*logical.ColumnRef)
 	if !testedOK || !keyOK {
-		return inner, nil
+		return inner, false, nil
 	}
 	if !idSet(semi.Left.Output())[tested.AttrID] {
 		tested, key = key, tested
 	}
 	if !idSet(semi.Left.Output())[tested.AttrID] || !idSet(semi.Right.Output())[key.AttrID] {
-		return inner, nil
+		return inner, false, nil
 	}
 	// Worth a probe only when the semi join's side is much smaller than the input it filters.
 	if estimateRows(semi.Right)*reduceMinRatio > estimateRows(inner) {
-		return inner, nil
+		return inner, false, nil
 	}
 	for i, pair := range pairs {
 		outerColumn, ok := pair[0].(*logical.ColumnRef)
@@ -54,23 +60,26 @@ func (b *Binder) reduceThroughSemiJoin(inner, source logical.Plan, innerKeys []l
 		}
 		condition, err := b.analyzer().ResolveCall("=", []logical.Expr{innerColumn, key}, false)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		return pushSemiJoinDown(&logical.Join{Left: inner, Right: semi.Right, Type: logical.LeftSemiJoin, Condition: condition}), nil
+		reduced := pushSemiJoinDown(&logical.Join{Left: inner, Right: semi.Right, Type: logical.LeftSemiJoin, Condition: condition})
+		return reduced, !filtered && bareTable(semi.Left), nil
 	}
-	return inner, nil
+	return inner, false, nil
 }
 
 // semiJoinUnder finds the left semi join a relation is, under filters, aliases and column
-// projections (each keeps only rows the semi join let through).
-func semiJoinUnder(p logical.Plan) *logical.Join {
+// projections (each keeps only rows the semi join let through); filtered tells whether a filter
+// was passed.
+func semiJoinUnder(p logical.Plan) (*logical.Join, bool) {
 	switch n := p.(type) {
 	case *logical.Join:
 		if n.Type == logical.LeftSemiJoin && n.Condition != nil {
-			return n
+			return n, false
 		}
 	case *logical.Filter:
-		return semiJoinUnder(n.Input)
+		semi, _ := semiJoinUnder(n.Input)
+		return semi, true
 	case *logical.SubqueryAlias:
 		return semiJoinUnder(n.Input)
 	case *logical.Project:
@@ -78,5 +87,19 @@ func semiJoinUnder(p logical.Plan) *logical.Join {
 			return semiJoinUnder(n.Input)
 		}
 	}
-	return nil
+	return nil, false
+}
+
+// bareTable reports whether p reads one table with no filter: a scan under aliases and column
+// projections.
+func bareTable(p logical.Plan) bool {
+	switch n := p.(type) {
+	case *logical.Scan:
+		return true
+	case *logical.SubqueryAlias:
+		return bareTable(n.Input)
+	case *logical.Project:
+		return onlyColumns(n) && bareTable(n.Input)
+	}
+	return false
 }
