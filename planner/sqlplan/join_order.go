@@ -705,7 +705,7 @@ func reduceSemiJoinInput(plan, subquery logical.Plan) logical.Plan {
 		if testedRows > reduceMaxTestedRows || testedRows*reduceMinRatio > subqueryRows {
 			return n, nil
 		}
-		if testedRows*float64(estimatedRowBytes(j.Left.Output())) <= reduceBroadcastBytes && subqueryRows >= reduceBroadcastMinRows {
+		if testedRows <= reduceBroadcastMaxRows && subqueryRows >= reduceBroadcastMinRows {
 			// A tested side this small is better broadcast by the join itself at run time (a
 			// semi or anti join that builds its left side; its keys then filter the subquery
 			// side's Parquet scan as it decodes, decision 0024): the tested table is read once,
@@ -760,26 +760,13 @@ const (
 	reduceMaxTestedRows = 1_000_000
 	// reduceMinRatio is how many times more rows the subquery side must be estimated to have.
 	reduceMinRatio = 4
-	// reduceBroadcastBytes and reduceBroadcastMinRows: a tested side estimated at most this
-	// large (spark.sql.autoBroadcastJoinThreshold's default) against a subquery side of at
-	// least this many rows is left to the join's run-time broadcast instead.
-	reduceBroadcastBytes   = 10 << 20
+	// reduceBroadcastMaxRows and reduceBroadcastMinRows: a tested side estimated at most this
+	// many rows (about spark.sql.autoBroadcastJoinThreshold's 10 MiB of the few columns a join
+	// keeps; the columns are not narrowed yet here) against a subquery side of at least this
+	// many rows is left to the join's run-time broadcast instead.
+	reduceBroadcastMaxRows = 500_000
 	reduceBroadcastMinRows = 1_000_000
 )
-
-// estimatedRowBytes guesses the bytes of one row of these columns: fixed-width types their
-// width, others 20 (physical.EstimateSize's rule).
-func estimatedRowBytes(columns []*logical.ColumnRef) int {
-	width := 0
-	for _, c := range columns {
-		if fixed, ok := c.Type.(arrow.FixedWidthDataType); ok && fixed.BitWidth() >= 8 {
-			width += fixed.BitWidth() / 8
-		} else {
-			width += 20
-		}
-	}
-	return max(width, 1)
-}
 
 // singleTable reports whether p reads one table through filters and projections only, so that
 // reading it a second time for its keys costs one scan.

@@ -181,13 +181,16 @@ func TestSelectiveSemiJoinGoesBelowShrinkingJoins(t *testing.T) {
 	require.Same(t, logical.Plan(&anti), pushSemiJoinDown(&anti))
 }
 
-// TPC-H Q4: the 3.8 M lineitems an EXISTS tests orders against are first semi-joined with the
-// filtered orders' keys; a tested side that is a join (read twice would cost a join) is left alone.
+// TPC-H Q4's shape: the 3.8 M lineitems an EXISTS tests orders against are first semi-joined with
+// the filtered orders' keys; a tested side that is a join (read twice would cost a join) is left
+// alone, and so is one small enough for the join to broadcast at run time. (Here the orders
+// filter is a range, estimated at 750,000 rows, so that it is not.)
 func TestSemiJoinInputReducedByTheSmallTestedTable(t *testing.T) {
 	ids := &logical.IDGenerator{}
 	orders := tableScan(ids, tpchTable{"orders", 1_500_000, []tpchColumn{{"o_orderkey", 1, 6_000_000}, {"o_orderdate", 0, 2400}}})
 	lineitem := tableScan(ids, tpchTable{"lineitem", 6_001_215, []tpchColumn{{"l_orderkey", 1, 6_000_000}, {"l_suppkey", 1, 10_000}}})
-	quarter := &logical.Filter{Input: orders, Condition: equal(column(orders, "o_orderdate"), logical.NewLiteral(scalar.NewInt64Scalar(7)))}
+	quarter := &logical.Filter{Input: orders, Condition: &logical.Call{Function: "gte", Type: arrow.FixedWidthTypes.Boolean,
+		Args: []logical.Expr{column(orders, "o_orderdate"), logical.NewLiteral(scalar.NewInt64Scalar(7))}}}
 	for _, joinType := range []logical.JoinType{logical.LeftSemiJoin, logical.LeftAntiJoin} {
 		semi := &logical.Join{Left: quarter, Right: lineitem, Type: joinType, Condition: equal(column(lineitem, "l_orderkey"), column(orders, "o_orderkey"))}
 		out := reduceSemiJoinInput(semi, lineitem).(*logical.Join)
@@ -206,4 +209,9 @@ func TestSemiJoinInputReducedByTheSmallTestedTable(t *testing.T) {
 	joined := &logical.Join{Left: quarter, Right: supplier, Type: logical.InnerJoin, Condition: equal(column(orders, "o_orderkey"), column(supplier, "s_suppkey"))}
 	semi := &logical.Join{Left: joined, Right: lineitem, Type: logical.LeftSemiJoin, Condition: equal(column(lineitem, "l_orderkey"), column(orders, "o_orderkey"))}
 	require.Same(t, logical.Plan(semi), reduceSemiJoinInput(semi, lineitem))
+
+	// One date of orders, estimated at 300,000 rows: broadcast by the join itself instead.
+	day := &logical.Filter{Input: orders, Condition: equal(column(orders, "o_orderdate"), logical.NewLiteral(scalar.NewInt64Scalar(7)))}
+	small := &logical.Join{Left: day, Right: lineitem, Type: logical.LeftSemiJoin, Condition: equal(column(lineitem, "l_orderkey"), column(orders, "o_orderkey"))}
+	require.Same(t, logical.Plan(small), reduceSemiJoinInput(small, lineitem))
 }
