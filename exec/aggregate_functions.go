@@ -33,6 +33,8 @@ type accumulator interface {
 	state(ec *EvalContext) ([]arrow.Array, error)
 	// finish returns the final value of every group.
 	finish(ec *EvalContext) (arrow.Array, error)
+	// (state or finish is the last call but release: an accumulator may hand its buffers to the
+	// arrays they return instead of copying them.)
 	// size estimates the bytes held.
 	size() int64
 	// release frees held arrays.
@@ -359,9 +361,18 @@ func (s *sumDecimalAccumulator) state(ec *EvalContext) ([]arrow.Array, error) {
 	return []arrow.Array{a}, err
 }
 func (s *sumDecimalAccumulator) finish(*EvalContext) (arrow.Array, error) {
-	valid := append([]bool(nil), s.seen...)
-	for g, v := range s.sums {
-		if valid[g] && !v.FitsInPrecision(s.out.Precision) {
+	// The sums become the result without a copy (finish is the last call): copying TPC-H Q18's
+	// 1.5M sums was 5% of the query.
+	sums, valid := s.sums, s.seen
+	s.sums, s.seen = nil, nil
+	for g, v := range sums {
+		if !valid[g] {
+			continue
+		}
+		if _, small := int64Of(v); small && s.out.Precision >= 19 {
+			continue // every int64 fits 19 digits
+		}
+		if !v.FitsInPrecision(s.out.Precision) {
 			if s.ansi {
 				return nil, errkind.Arithmetic("[ARITHMETIC_OVERFLOW] %s does not fit in %s. Set spark.sql.ansi.enabled=false to get null instead",
 					s.display, logical.SparkTypeName(s.out))
@@ -369,7 +380,7 @@ func (s *sumDecimalAccumulator) finish(*EvalContext) (arrow.Array, error) {
 			valid[g] = false
 		}
 	}
-	return sliceToArray(arrow.DataType(s.out), append([]decimal128.Num(nil), s.sums...), valid), nil
+	return sliceToArray(arrow.DataType(s.out), sums, valid), nil
 }
 
 // sumFloat64Rows adds the valid values to sum in row order, as the per-group loop does, with the
