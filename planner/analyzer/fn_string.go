@@ -171,6 +171,9 @@ func resolveStringFunction(a *Analyzer, name string, args []logical.Expr, _ bool
 }
 
 func resolveConcat(a *Analyzer, name string, args []logical.Expr, _ bool) (logical.Expr, error) {
+	if arrays, ok, err := a.resolveArrayConcat(name, args); ok || err != nil {
+		return arrays, err
+	}
 	operands := make([]logical.Expr, len(args))
 	for i, x := range args {
 		c, err := a.coerceArg(name, x, argString)

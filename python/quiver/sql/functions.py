@@ -734,3 +734,138 @@ def transform_values(col: Any, f: Any) -> Column:
 
 def map_filter(col: Any, f: Any) -> Column:
     return _higher_order("map_filter", [_c(col)], [(f, (2,))])
+
+
+# -- types, sequences, arrays and maps (session 4, engineer F) -------------------------------------
+
+
+def typeof(col: Any) -> Column:  # noqa: A002
+    """The Spark name of col's type ("int", "array<string>", ...)."""
+    return _fn("typeof", _c(col))
+
+
+def sequence(start: Any, stop: Any, step: Any = None) -> Column:
+    if step is None:
+        return _fn("sequence", _c(start), _c(stop))
+    return _fn("sequence", _c(start), _c(stop), _c(step))
+
+
+def array_union(col1: Any, col2: Any) -> Column:
+    return _fn("array_union", _c(col1), _c(col2))
+
+
+def array_intersect(col1: Any, col2: Any) -> Column:
+    return _fn("array_intersect", _c(col1), _c(col2))
+
+
+def array_except(col1: Any, col2: Any) -> Column:
+    return _fn("array_except", _c(col1), _c(col2))
+
+
+def arrays_overlap(a1: Any, a2: Any) -> Column:
+    return _fn("arrays_overlap", _c(a1), _c(a2))
+
+
+def arrays_zip(*cols: Any) -> Column:
+    return _fn("arrays_zip", *[_c(c) for c in cols])
+
+
+def array_append(col: Any, value: Any) -> Column:  # noqa: A002
+    return _fn("array_append", _c(col), _v(value))
+
+
+def array_prepend(col: Any, value: Any) -> Column:  # noqa: A002
+    return _fn("array_prepend", _c(col), _v(value))
+
+
+def array_remove(col: Any, element: Any) -> Column:  # noqa: A002
+    return _fn("array_remove", _c(col), _v(element))
+
+
+def array_repeat(col: Any, count: Any) -> Column:  # noqa: A002
+    return _fn("array_repeat", _c(col), _v(count))
+
+
+def array_size(col: Any) -> Column:  # noqa: A002
+    return _fn("array_size", _c(col))
+
+
+def map_concat(*cols: Any) -> Column:
+    if len(cols) == 1 and isinstance(cols[0], (list, tuple, set)):
+        cols = tuple(cols[0])
+    return _fn("map_concat", *[_c(c) for c in cols])
+
+
+def map_contains_key(col: Any, value: Any) -> Column:  # noqa: A002
+    return _fn("map_contains_key", _c(col), _v(value))
+
+
+def map_from_arrays(col1: Any, col2: Any) -> Column:
+    return _fn("map_from_arrays", _c(col1), _c(col2))
+
+
+def map_from_entries(col: Any) -> Column:  # noqa: A002
+    return _fn("map_from_entries", _c(col))
+
+
+def named_struct(*cols: Any) -> Column:
+    return _fn("named_struct", *[_c(c) for c in cols])
+
+
+# strings and binaries
+def btrim(str: Any, trim: Any = None) -> Column:  # noqa: A002
+    if trim is None:
+        return _fn("btrim", _c(str))
+    return _fn("btrim", _c(str), _c(trim))
+
+
+def chr(col: Any) -> Column:  # noqa: A001,A002
+    return _fn("chr", _c(col))
+
+
+def char(col: Any) -> Column:  # noqa: A002
+    return _fn("char", _c(col))
+
+
+def substring_index(str: Any, delim: str, count: int) -> Column:  # noqa: A002
+    return _fn("substring_index", _c(str), _v(delim), _v(count))
+
+
+def split_part(src: Any, delimiter: Any, partNum: Any) -> Column:
+    return _fn("split_part", _c(src), _c(delimiter), _c(partNum))
+
+
+def levenshtein(left: Any, right: Any, threshold: int | None = None) -> Column:
+    if threshold is None:
+        return _fn("levenshtein", _c(left), _c(right))
+    return _fn("levenshtein", _c(left), _c(right), _v(threshold))
+
+
+def sha2(col: Any, numBits: int) -> Column:  # noqa: A002
+    return _fn("sha2", _c(col), _v(numBits))
+
+
+for _name in ("md5", "sha1", "crc32", "hex", "unhex", "dayname", "monthname", "factorial"):
+    def _make_unary(fn_name: str):
+        def f(col: Any) -> Column:  # noqa: A002
+            return _fn(fn_name, _c(col))
+
+        f.__name__ = fn_name
+        f.__doc__ = f"{fn_name}(col) — see pyspark.sql.functions.{fn_name}."
+        return f
+
+    globals()[_name] = _make_unary(_name)
+del _name
+
+
+# dates and math
+def next_day(date: Any, dayOfWeek: str) -> Column:
+    return _fn("next_day", _c(date), _v(dayOfWeek))
+
+
+def pi() -> Column:
+    return _fn("pi")
+
+
+def e() -> Column:
+    return _fn("e")
