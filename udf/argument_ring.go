@@ -194,8 +194,19 @@ func copyColumn(a arrow.Array, t arrow.DataType, values, validity []byte, at int
 	if n == 0 {
 		return
 	}
-	source := data.Buffers()[1].Bytes()
-	if t.ID() == arrow.BOOL {
+	var source []byte
+	if buffer := data.Buffers()[1]; buffer != nil {
+		source = buffer.Bytes()
+	}
+	if source == nil {
+		// No values buffer (an all-null array may come without one): zeros, as Arrow would hold.
+		width := valuesLength(t, 1)
+		if t.ID() == arrow.BOOL {
+			bitutil.SetBitsTo(values, at, n, false)
+		} else {
+			clear(values[uint64(at)*width : uint64(at+n)*width])
+		}
+	} else if t.ID() == arrow.BOOL {
 		bitutil.CopyBitmap(source, int(offset), int(n), values, int(at))
 	} else {
 		width := int64(t.(arrow.FixedWidthDataType).BitWidth() / 8)

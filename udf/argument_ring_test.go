@@ -248,3 +248,50 @@ func TestArgumentRingWritesOnlyBelowTheWatermarkPlusItsSize(t *testing.T) {
 		t.Fatal("reserved in a closed ring")
 	}
 }
+
+func TestArgumentRingTakesAllNullPiecesWithoutValues(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	p, py := newTestPool(t, 1)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "_0", Type: arrow.PrimitiveTypes.Float64, Nullable: true}}, nil)
+	first, _, err := array.FromJSON(mem, arrow.PrimitiveTypes.Float64, strings.NewReader(`[1.5, 2.5]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Release()
+	// An all-null piece whose values buffer is absent, as some producers make them.
+	bitmap := memory.NewResizableBuffer(mem)
+	bitmap.Resize(1)
+	bitmap.Bytes()[0] = 0
+	data := array.NewData(arrow.PrimitiveTypes.Float64, 3, []*memory.Buffer{bitmap, nil}, nil, 3, 0)
+	bitmap.Release()
+	nulls := array.MakeFromData(data)
+	data.Release()
+	defer nulls.Release()
+	pieces := []arrow.RecordBatch{
+		array.NewRecordBatch(schema, []arrow.Array{first}, 2),
+		array.NewRecordBatch(schema, []arrow.Array{nulls}, 3),
+	}
+	defer func() {
+		for _, b := range pieces {
+			b.Release()
+		}
+	}()
+	w, err := p.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Release(w)
+	got, err := runMessages(t, w, mem, identityTask(t, py, schema, mem), schema, [][]arrow.RecordBatch{pieces})
+	defer func() {
+		for _, b := range got {
+			b.Release()
+		}
+	}()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Column(0).String() != "[1.5 2.5 (null) (null) (null)]" {
+		t.Fatalf("got %v", got)
+	}
+}
