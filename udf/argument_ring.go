@@ -43,8 +43,8 @@ type argumentRing struct {
 // their validity bitmaps, as the result ring does.
 const argumentRingSize = 16 << 20
 
-func newArgumentRing(name string) (*argumentRing, error) {
-	path, data, err := mapSharedFile(name, ringHeader+argumentRingSize)
+func newArgumentRing(directory, name string) (*argumentRing, error) {
+	path, data, err := mapSharedFile(directory, name, ringHeader+argumentRingSize)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -206,7 +207,7 @@ func (r *argumentRing) setWatermark(v uint64) {
 }
 
 func TestArgumentRingWritesOnlyBelowTheWatermarkPlusItsSize(t *testing.T) {
-	r, err := newArgumentRing("quiver-udf-test-" + newSecret()[:16])
+	r, err := newArgumentRing(shmDirectory, "quiver-udf-test-"+newSecret()[:16])
 	if err != nil {
 		t.Skipf("no shared memory here: %v", err)
 	}
@@ -293,5 +294,66 @@ func TestArgumentRingTakesAllNullPiecesWithoutValues(t *testing.T) {
 	}
 	if len(got) != 1 || got[0].Column(0).String() != "[1.5 2.5 (null) (null) (null)]" {
 		t.Fatalf("got %v", got)
+	}
+}
+
+func TestWithoutSharedMemoryArgumentsAndResultsUseTheSocket(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	py := pythonOrSkip(t)
+	p, err := NewPool(PoolConfig{Python: py, Size: 1, PythonPath: filepath.Join(repoRoot(t), "python"),
+		SharedMemoryDirectory: filepath.Join(t.TempDir(), "missing")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	in := argumentBatch(t, mem)
+	defer in.Release()
+	w, err := p.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Release(w)
+	task, err := w.StartTask(context.Background(), identityTask(t, py, in.Schema(), mem),
+		TaskOptions{Allocator: mem, Describe: "identity", ResultRing: true, ArgumentRing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer task.Finish()
+	if task.framedInput || w.arguments != nil || w.ring != nil {
+		t.Fatal("a ring was made without a shared-memory directory")
+	}
+	written := make(chan error, 1)
+	go func() {
+		err := task.WriteMessage([]arrow.RecordBatch{in}, in.NumRows())
+		if err == nil {
+			err = task.CloseInput(in.Schema())
+		}
+		written <- err
+	}()
+	var rows int64
+	for {
+		b, err := task.ReadBatch()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for c := range in.Schema().Fields() {
+			want := array.NewSlice(in.Column(c), rows, rows+b.NumRows())
+			if !array.Equal(b.Column(c), want) {
+				t.Errorf("column %d: got %v", c, b.Column(c))
+			}
+			want.Release()
+		}
+		rows += b.NumRows()
+		b.Release()
+	}
+	if rows != in.NumRows() {
+		t.Fatalf("got %d rows, sent %d", rows, in.NumRows())
+	}
+	if err := <-written; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -41,6 +41,9 @@ type PoolConfig struct {
 	// StartTimeout bounds a worker's start (interpreter, imports, handshake); 60 s when zero.
 	StartTimeout time.Duration
 	Logger       *zap.Logger
+	// SharedMemoryDirectory is where the workers' rings are created; /dev/shm when empty. When
+	// it does not exist, scalar UDF arguments and results go through the socket.
+	SharedMemoryDirectory string
 }
 
 // Pool is a set of long-lived Python workers. Workers are started ahead of need (Warm), reused
@@ -75,6 +78,9 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 	}
 	if cfg.StartTimeout <= 0 {
 		cfg.StartTimeout = 60 * time.Second
+	}
+	if cfg.SharedMemoryDirectory == "" {
+		cfg.SharedMemoryDirectory = shmDirectory
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()

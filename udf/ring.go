@@ -47,28 +47,28 @@ const (
 	ringHeader = 64
 	// ringSize holds 16 messages of 131,072 doubles with their validity bitmaps.
 	ringSize = 16 << 20
-	// shmDirectory is where ring files are created (a tmpfs on Linux); without it results go
-	// through the socket.
+	// shmDirectory is where ring files are created (a tmpfs on Linux) unless the pool's
+	// configuration names another; without it arguments and results go through the socket.
 	shmDirectory = "/dev/shm"
 )
 
 // newResultRing creates and maps a ring file; the worker maps it by path and removes the name.
-func newResultRing(name string) (*resultRing, error) {
-	path, data, err := mapSharedFile(name, ringHeader+ringSize)
+func newResultRing(directory, name string) (*resultRing, error) {
+	path, data, err := mapSharedFile(directory, name, ringHeader+ringSize)
 	if err != nil {
 		return nil, err
 	}
 	return &resultRing{path: path, size: ringSize, data: data}, nil
 }
 
-// mapSharedFile creates a file of size bytes in shmDirectory, reserves its pages and maps it
+// mapSharedFile creates a file of size bytes in directory, reserves its pages and maps it
 // shared; the worker maps the same file by path and removes the name. Both rings (results and
 // arguments) live in such files.
-func mapSharedFile(name string, size int) (path string, data []byte, err error) {
-	if _, err := os.Stat(shmDirectory); err != nil {
+func mapSharedFile(directory, name string, size int) (path string, data []byte, err error) {
+	if _, err := os.Stat(directory); err != nil {
 		return "", nil, err
 	}
-	path = filepath.Join(shmDirectory, name)
+	path = filepath.Join(directory, name)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", nil, err
@@ -79,7 +79,7 @@ func mapSharedFile(name string, size int) (path string, data []byte, err error) 
 	// A ring that cannot be reserved is not used; its data goes through the socket.
 	if err := syscall.Fallocate(int(f.Fd()), 0, 0, int64(size)); err != nil {
 		os.Remove(path)
-		return "", nil, fmt.Errorf("reserving %d bytes in %s: %w", size, shmDirectory, err)
+		return "", nil, fmt.Errorf("reserving %d bytes in %s: %w", size, directory, err)
 	}
 	data, err = syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	if err != nil {

@@ -37,7 +37,7 @@ func putDoubles(r *resultRing, p uint64, values ...float64) {
 
 func newTestRing(t *testing.T) *resultRing {
 	t.Helper()
-	r, err := newResultRing("quiver-udf-test-" + newSecret()[:16])
+	r, err := newResultRing(shmDirectory, "quiver-udf-test-"+newSecret()[:16])
 	if err != nil {
 		t.Skipf("no shared memory here: %v", err)
 	}

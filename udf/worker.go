@@ -219,7 +219,7 @@ func (w *Worker) StartTask(ctx context.Context, header *pb.WorkerTask, options T
 		t.framed, t.schema = true, schema
 		if !w.ringTried {
 			w.ringTried = true
-			ring, err := newResultRing(fmt.Sprintf("quiver-udf-%d-%s", os.Getpid(), newSecret()[:16]))
+			ring, err := newResultRing(w.pool.cfg.SharedMemoryDirectory, fmt.Sprintf("quiver-udf-%d-%s", os.Getpid(), newSecret()[:16]))
 			if err != nil {
 				w.pool.log.Debug("no shared memory for UDF results; they go through the socket", zap.Error(err))
 			} else {
@@ -266,7 +266,7 @@ func (t *Task) frameInput(header *pb.WorkerTask) error {
 	w := t.worker
 	if !w.argumentsTried {
 		w.argumentsTried = true
-		ring, err := newArgumentRing(fmt.Sprintf("quiver-udf-%d-%s", os.Getpid(), newSecret()[:16]))
+		ring, err := newArgumentRing(w.pool.cfg.SharedMemoryDirectory, fmt.Sprintf("quiver-udf-%d-%s", os.Getpid(), newSecret()[:16]))
 		if err != nil {
 			w.pool.log.Debug("no shared memory for UDF arguments; they go through the socket", zap.Error(err))
 		} else {
