@@ -12,6 +12,21 @@ type KeySet interface {
 	ContainsInt64(v int64) bool
 }
 
+// KeyBitmap is a KeySet of integers over a range: bit k-Min of Bits is set for each key k. The
+// direct reader tests it in a loop of its own (one subtraction, compare and bit test a row, no
+// call), which is what makes a filter over every row of a large scan cheap.
+type KeyBitmap struct {
+	Min  int64
+	Bits []uint64
+}
+
+// ContainsInt64 reports whether v's bit is set. A v outside the range whose difference from Min
+// wraps into it may answer true, which a prefilter allows.
+func (b *KeyBitmap) ContainsInt64(v int64) bool {
+	d := uint64(v - b.Min)
+	return d < uint64(len(b.Bits))*64 && b.Bits[d>>6]&(1<<(d&63)) != 0
+}
+
 // compileKeySetPredicate compiles an "inset" predicate for the direct reader: integer columns
 // only (Int32, Int64, not decimals or dates, whose physical integers a join key does not
 // compare); nil when the column is not read or not of those types.
@@ -72,6 +87,9 @@ func (p *directPredicate) selectKeySet(out []int32, n int, selection []int32, al
 }
 
 func selectInSet[T int32 | int64](out []int32, values []T, valid []bool, selection []int32, all bool, set KeySet) []int32 {
+	if bitmap, ok := set.(*KeyBitmap); ok && valid == nil {
+		return selectInBitmap(out, values, selection, all, bitmap)
+	}
 	k := 0
 	if all {
 		out = out[:len(values)]
@@ -85,6 +103,30 @@ func selectInSet[T int32 | int64](out []int32, values []T, valid []bool, selecti
 	for _, row := range selection {
 		out[k] = row
 		k += int(asByte(set.ContainsInt64(int64(values[row])) || valid != nil && !valid[row]))
+	}
+	return out[:k]
+}
+
+// selectInBitmap is selectInSet for a KeyBitmap over a column without nulls, branch-free.
+func selectInBitmap[T int32 | int64](out []int32, values []T, selection []int32, all bool, bitmap *KeyBitmap) []int32 {
+	words, low, span := bitmap.Bits, bitmap.Min, uint64(len(bitmap.Bits))*64
+	in := func(x T) bool {
+		d := uint64(int64(x) - low)
+		return d < span && words[d>>6]&(1<<(d&63)) != 0
+	}
+	k := 0
+	if all {
+		out = out[:len(values)]
+		for i, x := range values {
+			out[k] = int32(i)
+			k += int(asByte(in(x)))
+		}
+		return out[:k]
+	}
+	out = out[:len(selection)]
+	for _, row := range selection {
+		out[k] = row
+		k += int(asByte(in(values[row])))
 	}
 	return out[:k]
 }

@@ -99,3 +99,29 @@ func TestKeySetFilterOnOtherColumnsKeepsRows(t *testing.T) {
 		t.Fatalf("read %d rows, want all %d", got[0].Len(), pyarrowRows)
 	}
 }
+
+// A KeyBitmap answers like the set it was made from, in ContainsInt64 and in the reader's own
+// loop (a column without nulls, i64, so that the branch-free loop runs).
+func TestDirectReaderKeyBitmapFilter(t *testing.T) {
+	low := int64(40)*1_000_000_007 - 7 // row 40's i64
+	bitmap := &KeyBitmap{Min: low, Bits: make([]uint64, 4)}
+	for v := low; v < low+256; v += 3 {
+		d := uint64(v - low)
+		bitmap.Bits[d>>6] |= 1 << (d & 63)
+	}
+	for v := low - 10; v < low+300; v++ {
+		want := v >= low && v < low+256 && (v-low)%3 == 0
+		if got := bitmap.ContainsInt64(v); got != want {
+			t.Fatalf("ContainsInt64(%d) = %v, want %v", v, got, want)
+		}
+	}
+	ds := pyarrowDataset(t, pyarrowFiles[0])
+	mem := checkedMem(t)
+	// The rows' i64 values are 1_000_000_007 apart: only row 40's lies in the bitmap's range.
+	predicate := &Predicate{Op: "inset", Column: fieldIndex(ds.DataSchema, "i64"), Set: bitmap}
+	got := readSplits(t, ds, []int{1}, predicate, mem, 1000)
+	defer releaseAll(got)
+	if got[0].Len() != 1 || got[0].(*array.Int64).Value(0) != low {
+		t.Fatalf("read %d rows, want the one row with i64 %d", got[0].Len(), low)
+	}
+}

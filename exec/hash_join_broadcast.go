@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/quiverdata/quiver/arrowio"
 	"github.com/quiverdata/quiver/errkind"
 	"github.com/quiverdata/quiver/planner/physical"
 )
@@ -34,6 +35,9 @@ type sharedBuild struct {
 	// have read their whole probe side.
 	matched    []atomic.Bool
 	probesDone atomic.Int32
+	// keys is the build keys' set handed to the probe side's scans (runtime filters), built
+	// once with the table; nil when the table is not integer-keyed.
+	keys arrowio.KeySet
 }
 
 func (b *sharedBuild) release() {
@@ -155,6 +159,7 @@ func (j *hashJoin) buildShared(ctx context.Context, s *sharedBuild) error {
 		return nil
 	}
 	s.batch, s.table = all, table
+	s.keys = runtimeKeySet(table)
 	return nil
 }
 

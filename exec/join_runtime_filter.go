@@ -32,10 +32,51 @@ func (t *joinTable) ContainsInt64(k int64) bool {
 	return t.slotFirstRow(k) >= 0
 }
 
+// runtimeKeySet is the set a scan tests for an integer-keyed table: a bitmap over the key range
+// when it takes at most maxRuntimeBitmapWords words (the ranked layout's own bitmap, or one made
+// from the dense or slot layouts), else the table itself.
+func runtimeKeySet(t *joinTable) arrowio.KeySet {
+	switch {
+	case !t.intKeyed:
+		return nil
+	case t.minKey > t.maxKey:
+		return &arrowio.KeyBitmap{} // no key: nothing matches
+	case t.ranked:
+		return &arrowio.KeyBitmap{Min: t.minKey, Bits: t.keyBits}
+	}
+	span := uint64(t.maxKey - t.minKey)
+	if span/64 >= maxRuntimeBitmapWords {
+		return t
+	}
+	bitmap := &arrowio.KeyBitmap{Min: t.minKey, Bits: make([]uint64, span/64+1)}
+	set := func(k int64) {
+		d := uint64(k - t.minKey)
+		bitmap.Bits[d>>6] |= 1 << (d & 63)
+	}
+	if t.dense {
+		for d, first := range t.head {
+			if first >= 0 {
+				set(t.minKey + int64(d))
+			}
+		}
+		return bitmap
+	}
+	for _, slot := range t.slots {
+		if slot.row != 0 {
+			set(slot.key)
+		}
+	}
+	return bitmap
+}
+
+// maxRuntimeBitmapWords bounds a runtime filter's bitmap: 2 M words, 16 MiB, a key range of
+// 128 M. Wider key ranges are tested against the table's slots.
+const maxRuntimeBitmapWords = 2 << 20
+
 // pushRuntimeFilter gives the join's build keys to the file scan its probe key column comes
 // from, when there is one in this task's probe operators and the join allows it.
 func (j *hashJoin) pushRuntimeFilter() {
-	if j.table == nil || !j.table.intKeyed || j.probeOuter || j.anti {
+	if j.table == nil || !j.table.intKeyed || j.probeOuter || j.anti || j.shared == nil || j.shared.keys == nil {
 		return
 	}
 	keys := j.probeKeys()
@@ -50,7 +91,7 @@ func (j *hashJoin) pushRuntimeFilter() {
 	if scan == nil {
 		return
 	}
-	scan.addRuntimeFilter(column, j.table)
+	scan.addRuntimeFilter(column, j.shared.keys)
 }
 
 // runtimeFilterTarget follows output column ordinal down op's operators while each passes the
