@@ -869,3 +869,52 @@ def pi() -> Column:
 
 def e() -> Column:
     return _fn("e")
+
+
+# names the server resolved but this module lacked
+def curdate() -> Column:
+    return _fn("curdate")
+
+
+def dateadd(start: Any, days: Any) -> Column:
+    return _fn("dateadd", _c(start), _v(days))
+
+
+def position(substr: Any, str: Any, start: Any = None) -> Column:  # noqa: A002
+    if start is None:
+        return _fn("position", _c(substr), _c(str))
+    return _fn("position", _c(substr), _c(str), _c(start))
+
+
+def sha(col: Any) -> Column:  # noqa: A002
+    return _fn("sha", _c(col))
+
+
+def try_element_at(col: Any, extraction: Any) -> Column:  # noqa: A002
+    return _fn("try_element_at", _c(col), _v(extraction))
+
+
+def _timestamp_parse(name: str, col: Any, format: Any) -> Column:  # noqa: A002
+    if format is None:
+        return _fn(name, _c(col))
+    return _fn(name, _c(col), _v(format))
+
+
+def to_timestamp_ltz(timestamp: Any, format: Any = None) -> Column:  # noqa: A002
+    return _timestamp_parse("to_timestamp_ltz", timestamp, format)
+
+
+def to_timestamp_ntz(timestamp: Any, format: Any = None) -> Column:  # noqa: A002
+    return _timestamp_parse("to_timestamp_ntz", timestamp, format)
+
+
+def try_to_timestamp(col: Any, format: Any = None) -> Column:  # noqa: A002
+    return _timestamp_parse("try_to_timestamp", col, format)
+
+
+def first_value(col: Any, ignoreNulls: Any = None) -> Column:  # noqa: A002
+    return _agg("first_value", col) if ignoreNulls is None else _agg("first_value", col, _v(ignoreNulls))
+
+
+def last_value(col: Any, ignoreNulls: Any = None) -> Column:  # noqa: A002
+    return _agg("last_value", col) if ignoreNulls is None else _agg("last_value", col, _v(ignoreNulls))
