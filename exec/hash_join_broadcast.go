@@ -160,6 +160,9 @@ func (j *hashJoin) buildShared(ctx context.Context, s *sharedBuild) error {
 	}
 	s.batch, s.table = all, table
 	s.keys = runtimeKeySet(table)
+	if bitmap, ok := s.keys.(*arrowio.KeyBitmap); ok && !table.ranked && !s.res.TryGrow(int64(len(bitmap.Bits))*8) {
+		s.keys = nil // the pool is full: no runtime filter rather than unaccounted memory
+	}
 	return nil
 }
 
