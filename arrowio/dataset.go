@@ -16,6 +16,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 
 	"github.com/quiverdata/quiver/errkind"
 )
@@ -101,6 +102,9 @@ type File struct {
 	PartitionValues []scalar.Scalar
 	// RowGroups is the Parquet row group metadata (empty for text formats).
 	RowGroups []RowGroup
+	// footer is the Parquet footer parsed at discovery (nil when not kept): every split of the
+	// file opens it without parsing the footer again.
+	footer *metadata.FileMetaData
 }
 
 // RowGroup is what the planner needs of a Parquet row group: its size and per-column statistics.

@@ -140,7 +140,7 @@ func BenchmarkParquetScan(b *testing.B) {
 
 // compressedBytes sums the compressed size of the projected columns' chunks over the file.
 func compressedBytes(b *testing.B, path string, ds *Dataset, projection []int) int64 {
-	f, fr, err := openParquet(path, memory.DefaultAllocator, 1)
+	f, fr, err := openParquet(path, memory.DefaultAllocator, 1, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

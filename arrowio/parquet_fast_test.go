@@ -98,7 +98,7 @@ func TestParquetPhysicalReads(t *testing.T) {
 	path := writePhysicalFile(t, in, setupMem)
 
 	// The file must take every fast path, or the test proves nothing.
-	f, fr, err := openParquet(path, setupMem, 1)
+	f, fr, err := openParquet(path, setupMem, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

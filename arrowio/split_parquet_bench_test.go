@@ -117,3 +117,31 @@ func threadCPUSeconds() float64 {
 	}
 	return float64(usage.Utime.Nano()+usage.Stime.Nano()) / 1e9
 }
+
+// BenchmarkParquetOpen opens lineitem as every split does, parsing its footer or with the footer
+// discovery kept (File.footer).
+func BenchmarkParquetOpen(b *testing.B) {
+	path := lineitemPath(b)
+	ds, err := Discover(DiscoverSpec{Format: FormatParquet, Paths: []string{path}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, kept := range []bool{false, true} {
+		b.Run(map[bool]string{false: "parseFooter", true: "keptFooter"}[kept], func(b *testing.B) {
+			footer := ds.Files[0].footer
+			if !kept {
+				footer = nil
+			} else if footer == nil {
+				b.Fatal("discovery kept no footer")
+			}
+			for range b.N {
+				f, fr, err := openParquet(path, memory.DefaultAllocator, 10000, footer)
+				if err != nil {
+					b.Fatal(err)
+				}
+				fr.ParquetReader().Close()
+				f.Close()
+			}
+		})
+	}
+}

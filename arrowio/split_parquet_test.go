@@ -198,3 +198,47 @@ func TestParquetSplitsWithoutOffsetIndex(t *testing.T) {
 		}
 	}
 }
+
+// The partitions of a scan run at once and share the footer parsed at discovery; each reads its
+// rows (run with -race to check the sharing).
+func TestParquetPartitionsReadConcurrentlyShareTheFooter(t *testing.T) {
+	ds := withPartitionBytes(pyarrowDataset(t, pyarrowPath(t, indexedPyarrowFiles[0])), 6)
+	if ds.Files[0].footer == nil {
+		t.Fatal("discovery keeps a small file's footer")
+	}
+	parts, _, err := ds.PlanSplits(3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := checkedMem(t)
+	want := pyarrowExpected(t, mem, ds.DataSchema)
+	defer want.Release()
+	all := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	got := make([][]arrow.Array, len(parts))
+	done := make(chan struct{})
+	for p := range parts {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			got[p] = readPartitions(t, ds, parts[p:p+1], all, nil, mem, 100)
+		}()
+	}
+	for range parts {
+		<-done
+	}
+	offset := int64(0)
+	for p := range parts {
+		rows := int64(got[p][0].Len())
+		for column := range all {
+			expected := array.NewSlice(want.Column(column), offset, offset+rows)
+			if !array.Equal(got[p][column], expected) {
+				t.Errorf("part %d: column %s differs", p, ds.DataSchema.Field(column).Name)
+			}
+			expected.Release()
+		}
+		offset += rows
+		releaseAll(got[p])
+	}
+	if offset != pyarrowRows {
+		t.Fatalf("read %d rows, want %d", offset, pyarrowRows)
+	}
+}
