@@ -71,29 +71,51 @@ func decimalProgramCalls() []*logical.AggregateCall {
 		call("sum", decimalType(26, 2), lessHalf),
 		call("sum", decimalType(38, 2), wideTimes),
 		call("avg", decimalType(36, 8), discounted),
+		// Plain columns: the accumulators' own loops (registers when there is one group).
+		call("sum", decimalType(25, 2), price),
+		call("avg", decimalType(19, 6), discount),
 	}
 }
 
-func decimalProgramPlan(source physical.Node, twoPhase bool) physical.Node {
+// decimalProgramPlan groups by k, or with global set has no keys (one group: the accumulators'
+// register loops).
+func decimalProgramPlan(source physical.Node, twoPhase, global bool) physical.Node {
 	calls := decimalProgramCalls()
-	key := exectest.Col(decimalProgramSchema, 0)
-	result := []arrow.Field{{Name: "k", Type: arrow.PrimitiveTypes.Int64}}
+	keys := []logical.Expr{exectest.Col(decimalProgramSchema, 0)}
+	finalKeys := []logical.Expr{&logical.BoundRef{Ordinal: 0, ColumnName: "k", Type: arrow.PrimitiveTypes.Int64}}
+	keyFields := []arrow.Field{{Name: "k", Type: arrow.PrimitiveTypes.Int64}}
+	if global {
+		keys, finalKeys, keyFields = nil, nil, nil
+	}
+	result := append([]arrow.Field(nil), keyFields...)
 	for i, c := range calls {
 		result = append(result, arrow.Field{Name: fmt.Sprintf("c%d", i), Type: c.Type, Nullable: true})
 	}
 	if !twoPhase {
 		return &physical.HashAggregate{Input: &physical.CoalescePartitions{Input: source}, Mode: physical.AggregateComplete,
-			Keys: []logical.Expr{key}, Calls: calls, OutSchema: arrow.NewSchema(result, nil)}
+			Keys: keys, Calls: calls, OutSchema: arrow.NewSchema(result, nil)}
 	}
-	state := []arrow.Field{{Name: "k", Type: arrow.PrimitiveTypes.Int64}}
+	state := append([]arrow.Field(nil), keyFields...)
 	for i, c := range calls {
 		state = append(state, physical.AggregateStateFields(c, fmt.Sprintf("_%d", i))...)
 	}
-	partial := &physical.HashAggregate{Input: source, Mode: physical.AggregatePartial, Keys: []logical.Expr{key}, Calls: calls,
+	partial := &physical.HashAggregate{Input: source, Mode: physical.AggregatePartial, Keys: keys, Calls: calls,
 		OutSchema: arrow.NewSchema(state, nil)}
-	finalKey := &logical.BoundRef{Ordinal: 0, ColumnName: "k", Type: arrow.PrimitiveTypes.Int64}
 	return &physical.HashAggregate{Input: &physical.CoalescePartitions{Input: partial}, Mode: physical.AggregateFinal,
-		Keys: []logical.Expr{finalKey}, Calls: calls, OutSchema: arrow.NewSchema(result, nil)}
+		Keys: finalKeys, Calls: calls, OutSchema: arrow.NewSchema(result, nil)}
+}
+
+// globalReference is decimalProgramReference over one group, without the key column.
+func globalReference(rows exectest.Rows) exectest.Rows {
+	var one exectest.Rows
+	for _, row := range rows {
+		one = append(one, append([]any{int64(0)}, row[1:]...))
+	}
+	var out exectest.Rows
+	for _, row := range decimalProgramReference(one) {
+		out = append(out, row[1:])
+	}
+	return out
 }
 
 // decimalProgramReference computes the calls per key with math/big on unscaled values.
@@ -104,6 +126,10 @@ func decimalProgramReference(rows exectest.Rows) exectest.Rows {
 		seen  [4]bool
 		avg   *big.Int
 		count int64
+		// sum(price), avg(discount)
+		price               *big.Int
+		priceSeen           bool
+		discount, discounts int64
 	}
 	var order []int64
 	groups := map[int64]*group{}
@@ -117,7 +143,7 @@ func decimalProgramReference(rows exectest.Rows) exectest.Rows {
 		k := row[0].(int64)
 		g, ok := groups[k]
 		if !ok {
-			g = &group{key: k, avg: new(big.Int)}
+			g = &group{key: k, avg: new(big.Int), price: new(big.Int)}
 			for i := range g.sums {
 				g.sums[i] = new(big.Int)
 			}
@@ -149,6 +175,22 @@ func decimalProgramReference(rows exectest.Rows) exectest.Rows {
 			g.avg.Add(g.avg, values[0])
 			g.count++
 		}
+		if price != nil {
+			g.price.Add(g.price, price)
+			g.priceSeen = true
+		}
+		if discount != nil {
+			g.discount += discount.Int64()
+			g.discounts++
+		}
+	}
+	// halfUp divides num by den rounding half away from zero.
+	halfUp := func(num *big.Int, den int64) *big.Int {
+		q, rem := new(big.Int).QuoRem(num, big.NewInt(den), new(big.Int))
+		if new(big.Int).Mul(new(big.Int).Abs(rem), big.NewInt(2)).Cmp(big.NewInt(den)) >= 0 {
+			q.Add(q, big.NewInt(int64(num.Sign())))
+		}
+		return q
 	}
 	var out exectest.Rows
 	for _, k := range order {
@@ -164,14 +206,19 @@ func decimalProgramReference(rows exectest.Rows) exectest.Rows {
 		if g.count == 0 {
 			row = append(row, nil)
 		} else {
-			// Scale 4 -> 8, divided by the count, HALF_UP (away from zero).
-			num := new(big.Int).Mul(g.avg, big.NewInt(10_000))
-			den := big.NewInt(g.count)
-			q, rem := new(big.Int).QuoRem(num, den, new(big.Int))
-			if new(big.Int).Mul(new(big.Int).Abs(rem), big.NewInt(2)).Cmp(den) >= 0 {
-				q.Add(q, big.NewInt(int64(num.Sign())))
-			}
-			row = append(row, decimal128.FromBigInt(q))
+			// Scale 4 -> 8, divided by the count.
+			row = append(row, decimal128.FromBigInt(halfUp(new(big.Int).Mul(g.avg, big.NewInt(10_000)), g.count)))
+		}
+		if g.priceSeen {
+			row = append(row, decimal128.FromBigInt(g.price))
+		} else {
+			row = append(row, nil)
+		}
+		if g.discounts == 0 {
+			row = append(row, nil)
+		} else {
+			// Scale 2 -> 6.
+			row = append(row, decimal128.FromBigInt(halfUp(big.NewInt(g.discount*10_000), g.discounts)))
 		}
 		out = append(out, row)
 	}
@@ -180,14 +227,19 @@ func decimalProgramReference(rows exectest.Rows) exectest.Rows {
 
 func TestHashAggregateDecimalProgramsMatchBigArithmetic(t *testing.T) {
 	for _, twoPhase := range []bool{false, true} {
-		exectest.RunPlan(t, exectest.PlanTest{
-			Name:   fmt.Sprintf("two_phase=%v", twoPhase),
-			Inputs: []exectest.Table{decimalProgramInput()},
-			Plan:   func(s []*exectest.Source) physical.Node { return decimalProgramPlan(s[0], twoPhase) },
-			Expected: func(in []exectest.Table) (exectest.Rows, error) {
-				return decimalProgramReference(in[0].AllRows()), nil
-			},
-		})
+		for _, global := range []bool{false, true} {
+			exectest.RunPlan(t, exectest.PlanTest{
+				Name:   fmt.Sprintf("two_phase=%v/global=%v", twoPhase, global),
+				Inputs: []exectest.Table{decimalProgramInput()},
+				Plan:   func(s []*exectest.Source) physical.Node { return decimalProgramPlan(s[0], twoPhase, global) },
+				Expected: func(in []exectest.Table) (exectest.Rows, error) {
+					if global {
+						return globalReference(in[0].AllRows()), nil
+					}
+					return decimalProgramReference(in[0].AllRows()), nil
+				},
+			})
+		}
 	}
 }
 
