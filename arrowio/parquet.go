@@ -103,12 +103,19 @@ func fieldIndex(s *arrow.Schema, name string) int {
 // once per split read; a dataset of many files parses the rest per split as before.
 const keptFootersBytes = 16 << 20
 
-// openParquet opens a Parquet file; footer, when not nil, is the file's parsed footer, used
-// instead of reading and parsing it again.
-func openParquet(path string, mem memory.Allocator, batchSize int64, footer *metadata.FileMetaData) (*os.File, *pqarrow.FileReader, error) {
+// openParquet opens a Parquet file. With discovered (the dataset's File, or nil) holding a kept
+// footer and the file still of the size and modification time discovery saw, the kept footer is
+// used instead of reading and parsing it again; a file rewritten since is read with its own.
+func openParquet(path string, mem memory.Allocator, batchSize int64, discovered *File) (*os.File, *pqarrow.FileReader, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, errkind.NotFound("cannot open %s: %v", path, err)
+	}
+	var footer *metadata.FileMetaData
+	if discovered != nil && discovered.footer != nil {
+		if info, err := f.Stat(); err == nil && info.Size() == discovered.Size && info.ModTime().Equal(discovered.ModTime) {
+			footer = discovered.footer
+		}
 	}
 	props := parquet.NewReaderProperties(mem)
 	// Stream column chunks through a small buffer: unbuffered, pqarrow reads each whole chunk
@@ -306,7 +313,7 @@ func (r *parquetSplitReader) prefiltered() bool { return r.direct != nil }
 
 func newParquetSplitReader(ctx context.Context, ds *Dataset, split Split, mapper *columnMapper, mem memory.Allocator, batchSize int, predicate *Predicate) (batchReader, error) {
 	f := ds.Files[split.File]
-	osf, fr, err := openParquet(f.Path, mem, int64(batchSize), f.footer)
+	osf, fr, err := openParquet(f.Path, mem, int64(batchSize), f)
 	if err != nil {
 		return nil, err
 	}

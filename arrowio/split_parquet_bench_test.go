@@ -128,14 +128,14 @@ func BenchmarkParquetOpen(b *testing.B) {
 	}
 	for _, kept := range []bool{false, true} {
 		b.Run(map[bool]string{false: "parseFooter", true: "keptFooter"}[kept], func(b *testing.B) {
-			footer := ds.Files[0].footer
+			discovered := ds.Files[0]
 			if !kept {
-				footer = nil
-			} else if footer == nil {
+				discovered = nil
+			} else if discovered.footer == nil {
 				b.Fatal("discovery kept no footer")
 			}
 			for range b.N {
-				f, fr, err := openParquet(path, memory.DefaultAllocator, 10000, footer)
+				f, fr, err := openParquet(path, memory.DefaultAllocator, 10000, discovered)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -240,5 +242,41 @@ func TestParquetPartitionsReadConcurrentlyShareTheFooter(t *testing.T) {
 	}
 	if offset != pyarrowRows {
 		t.Fatalf("read %d rows, want %d", offset, pyarrowRows)
+	}
+}
+
+// A file rewritten after discovery is read with its own footer, not the kept one.
+func TestParquetFileRewrittenAfterDiscovery(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data.parquet")
+	copyFile := func(from string) {
+		data, err := os.ReadFile(pyarrowPath(t, from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFile(indexedPyarrowFiles[0])
+	ds := pyarrowDataset(t, path)
+	if ds.Files[0].footer == nil {
+		t.Fatal("discovery keeps a small file's footer")
+	}
+	// The same rows in another layout (no offset index, other page offsets).
+	copyFile(pyarrowFiles[1])
+	later := ds.Files[0].ModTime.Add(time.Second)
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+	mem := checkedMem(t)
+	want := pyarrowExpected(t, mem, ds.DataSchema)
+	defer want.Release()
+	all := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	got := readPartitions(t, ds, [][]Split{{{File: 0, RowGroups: []int{0, 1, 2}}}}, all, nil, mem, 1000)
+	defer releaseAll(got)
+	for column := range all {
+		if !array.Equal(got[column], want.Column(column)) {
+			t.Errorf("column %s differs", ds.DataSchema.Field(column).Name)
+		}
 	}
 }
