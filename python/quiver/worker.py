@@ -106,7 +106,17 @@ def _to_series_or_frame(arr: pa.Array | pa.ChunkedArray):
     s = arr.to_pandas(date_as_object=True)
     if not isinstance(s, pd.Series):
         s = pd.Series(s)
-    return s
+    return _copy_on_write(s)
+
+
+def _copy_on_write(s: Any) -> Any:
+    """A pandas object over read-only memory (an Arrow buffer, the argument ring) that a UDF may
+    still change in place, as it can in PySpark (`v[v > 10] = 10`). pandas copies a block before
+    an in-place write only while another object shares it, so the object handed to the UDF is a
+    shallow copy that keeps the original alive: the first write copies, reads copy nothing."""
+    shallow = s.copy(deep=False)
+    object.__setattr__(shallow, "_quiver_shared", s)
+    return shallow
 
 
 class _Declared:
@@ -898,7 +908,7 @@ def _scalar_pandas(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Ou
                     if column is None:
                         view = views[o]
                         if view is not None:
-                            column = pd.Series(view[start:end], copy=False)
+                            column = _copy_on_write(pd.Series(view[start:end], copy=False))
                         else:
                             whole = message.column(o)
                             column = _to_series_or_frame(whole if n == n_message else whole.slice(start, n))
@@ -1190,6 +1200,8 @@ def _group_slices(whole: Any, bounds: list[int]) -> Iterator[Any]:
     for a, b in zip(bounds[:-1], bounds[1:]):
         part = whole.iloc[a:b]
         part.index = pd.RangeIndex(b - a)
+        # The slice shares whole's block: kept alive with it, an in-place write copies (see _copy_on_write).
+        object.__setattr__(part, "_quiver_shared", whole)
         yield part
 
 
