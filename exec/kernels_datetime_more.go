@@ -3,6 +3,7 @@ package exec
 import (
 	"math"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/compute"
@@ -20,6 +21,7 @@ func init() {
 	RegisterKernel("date_name", dateNameKernel)
 	RegisterKernel("next_day", nextDayKernel)
 	RegisterKernel("factorial", factorialKernel)
+	RegisterKernel("utc_shift", utcShiftKernel)
 }
 
 // epochNumberKernel is unix_date (days), unix_seconds, unix_millis and unix_micros.
@@ -193,4 +195,55 @@ func factorialKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, 
 		out[i] = product
 	}
 	return datumOf(makeFixedArray(arrow.PrimitiveTypes.Int64, n, buf, validity)), nil
+}
+
+// utcShiftKernel is from_utc_timestamp(ts, zone) (read ts as UTC wall-clock time, give the
+// instant whose wall-clock time in the session zone is the one in zone) and to_utc_timestamp
+// (the reverse). An unknown zone is an error, as Spark's.
+func utcShiftKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
+	fromUTC := scalarBool(args[2])
+	arrays, err := argArrays(ec, call, args[:2], length)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseArrays(arrays)
+	unit := arrays[0].DataType().(*arrow.TimestampType).Unit
+	in, zones := values[int64](arrays[0]), stringsOf(arrays[1])
+	session := timestampLocation(ec, call.Type.(*arrow.TimestampType))
+	n := int(length)
+	validity := newValidity(ec.Task.Allocator, n, arrays...)
+	buf, out := newFixedBuffer[int64](ec.Task.Allocator, n)
+	for i := 0; i < n; i++ {
+		if !validity.valid(i) {
+			continue
+		}
+		zoneName := string(zones.at(i))
+		zone, ok := knownZone(zoneName)
+		if !ok {
+			validity.release()
+			buf.Release()
+			return nil, errkind.Invalid("[INVALID_TIMEZONE] The timezone: %s is invalid. The timezone must be either a region-based zone ID or a zone offset, such as 'America/Los_Angeles' or '+08:00'", zoneName)
+		}
+		micros := toMicros(in[i], unit)
+		local := localMicros(micros, session)
+		if fromUTC {
+			// The session's wall-clock time is UTC time; show it in zone.
+			out[i] = fromMicros(fromLocalMicros(localMicros(fromLocalMicros(local, time.UTC), zone), session), unit)
+		} else {
+			out[i] = fromMicros(fromLocalMicros(localMicros(fromLocalMicros(local, zone), time.UTC), session), unit)
+		}
+	}
+	return datumOf(makeFixedArray(call.Type, n, buf, validity)), nil
+}
+
+// knownZone loads a region zone ID or an offset (+08:00, GMT+1, UTC); ok is false otherwise.
+func knownZone(name string) (*time.Location, bool) {
+	if _, err := time.LoadLocation(name); err == nil && name != "" && name != "Local" {
+		return loadLocation(name), true
+	}
+	offset := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(name, "GMT"), "UTC"), "UT")
+	if _, ok := parseZoneOffset(offset); ok || offset == "" && name != "" {
+		return loadLocation(name), true
+	}
+	return nil, false
 }

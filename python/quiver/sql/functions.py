@@ -918,3 +918,31 @@ def first_value(col: Any, ignoreNulls: Any = None) -> Column:  # noqa: A002
 
 def last_value(col: Any, ignoreNulls: Any = None) -> Column:  # noqa: A002
     return _agg("last_value", col) if ignoreNulls is None else _agg("last_value", col, _v(ignoreNulls))
+
+
+def nullifzero(col: Any) -> Column:  # noqa: A002
+    return _fn("nullifzero", _c(col))
+
+
+def zeroifnull(col: Any) -> Column:  # noqa: A002
+    return _fn("zeroifnull", _c(col))
+
+
+def positive(col: Any) -> Column:  # noqa: A002
+    return _fn("positive", _c(col))
+
+
+def date_part(field: Any, source: Any) -> Column:
+    return _fn("date_part", _v(field), _c(source))
+
+
+def datepart(field: Any, source: Any) -> Column:
+    return _fn("datepart", _v(field), _c(source))
+
+
+def from_utc_timestamp(timestamp: Any, tz: Any) -> Column:
+    return _fn("from_utc_timestamp", _c(timestamp), _v(tz))
+
+
+def to_utc_timestamp(timestamp: Any, tz: Any) -> Column:
+    return _fn("to_utc_timestamp", _c(timestamp), _v(tz))
