@@ -8,8 +8,8 @@ import (
 )
 
 // More string and binary functions: left, right, btrim, chr/char, substring_index, split_part,
-// levenshtein, base64/unbase64, hex/unhex, md5, sha1/sha, sha2, crc32. Kernels:
-// exec/kernels_string_more.go.
+// levenshtein, regexp_count/substr/instr/extract_all, base64/unbase64, hex/unhex, md5,
+// sha1/sha, sha2, crc32. Kernels: exec/kernels_string_more.go, exec/kernels_regexp_more.go.
 
 func init() {
 	stringFunctions["btrim"] = stringFunction{kernel: "trim", args: []argKind{argString, argString}, optional: 1, result: stringType}
@@ -18,7 +18,13 @@ func init() {
 	stringFunctions["substring_index"] = stringFunction{kernel: "substring_index", args: []argKind{argString, argString, argInt}, result: stringType}
 	stringFunctions["split_part"] = stringFunction{kernel: "split_part", args: []argKind{argString, argString, argInt}, result: stringType}
 	stringFunctions["levenshtein"] = stringFunction{kernel: "levenshtein", args: []argKind{argString, argString, argInt}, optional: 1, result: int32Type}
-	for _, name := range []string{"btrim", "left", "right", "substring_index", "split_part", "levenshtein"} {
+	stringFunctions["regexp_count"] = stringFunction{kernel: "regexp_count", args: []argKind{argString, argString}, result: int32Type}
+	stringFunctions["regexp_substr"] = stringFunction{kernel: "regexp_substr", args: []argKind{argString, argString}, result: stringType}
+	stringFunctions["regexp_instr"] = stringFunction{kernel: "regexp_instr", args: []argKind{argString, argString, argInt}, optional: 1, result: int32Type,
+		defaults: []logical.Expr{int32Literal(0)}}
+	stringFunctions["regexp_extract_all"] = stringFunction{kernel: "regexp_extract_all", args: []argKind{argString, argString, argInt}, optional: 1,
+		result: arrow.ListOf(stringType), defaults: []logical.Expr{int32Literal(1)}}
+	for _, name := range []string{"btrim", "left", "right", "substring_index", "split_part", "levenshtein", "regexp_count", "regexp_substr", "regexp_instr", "regexp_extract_all"} {
 		registerFunction(resolveStringFunction, name)
 	}
 	registerFunction(resolveChr, "chr", "char")

@@ -946,3 +946,23 @@ def from_utc_timestamp(timestamp: Any, tz: Any) -> Column:
 
 def to_utc_timestamp(timestamp: Any, tz: Any) -> Column:
     return _fn("to_utc_timestamp", _c(timestamp), _v(tz))
+
+
+def regexp_count(str: Any, regexp: Any) -> Column:  # noqa: A002
+    return _fn("regexp_count", _c(str), _c(regexp))
+
+
+def regexp_substr(str: Any, regexp: Any) -> Column:  # noqa: A002
+    return _fn("regexp_substr", _c(str), _c(regexp))
+
+
+def regexp_instr(str: Any, regexp: Any, idx: Any = None) -> Column:  # noqa: A002
+    if idx is None:
+        return _fn("regexp_instr", _c(str), _c(regexp))
+    return _fn("regexp_instr", _c(str), _c(regexp), _v(idx))
+
+
+def regexp_extract_all(str: Any, regexp: Any, idx: Any = None) -> Column:  # noqa: A002
+    if idx is None:
+        return _fn("regexp_extract_all", _c(str), _c(regexp))
+    return _fn("regexp_extract_all", _c(str), _c(regexp), _v(idx))
