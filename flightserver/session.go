@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/quiverdata/quiver/arrowio"
 	"github.com/quiverdata/quiver/errkind"
 	"github.com/quiverdata/quiver/exec"
 	"github.com/quiverdata/quiver/planner/analyzer"
@@ -185,6 +186,9 @@ func (c *catalog) LookupRelation(name string, ids *logical.IDGenerator) (logical
 			return logical.NewScan(src, ids), nil
 		}
 	}
+	if len(parts) == 2 && isFileFormat(parts[0]) {
+		return c.fileRelation(parts[0], parts[1], ids)
+	}
 	if TableLookup != nil {
 		if p, ok, err := TableLookup(c, name, ids); ok || err != nil {
 			return p, err
@@ -202,6 +206,28 @@ func (c *catalog) LookupRelation(name string, ids *logical.IDGenerator) (logical
 		msg += ". Temp views in this session: " + strings.Join(names, ", ")
 	}
 	return nil, errkind.NotFound("%s", msg)
+}
+
+// isFileFormat reports whether a table name's qualifier names a file format, as in Spark's
+// SELECT * FROM parquet.`/data/events` (spark.sql.runSQLOnFiles). Quiver has no databases of
+// these names, so the qualifier is never ambiguous.
+func isFileFormat(qualifier string) bool {
+	switch strings.ToLower(qualifier) {
+	case arrowio.FormatParquet, arrowio.FormatCSV, arrowio.FormatJSON:
+		return true
+	}
+	return false
+}
+
+// fileRelation reads the files at path as spark.read.format(format).load(path) does, with the
+// format's default options.
+func (c *catalog) fileRelation(format, path string, ids *logical.IDGenerator) (logical.Plan, error) {
+	cfg := c.session.AnalyzerConfig(c.server.cfg.DefaultParallelism)
+	dataset, err := arrowio.Discover(arrowio.DiscoverSpec{Format: strings.ToLower(format), Paths: []string{path}, TimeZone: cfg.SessionTimeZone})
+	if err != nil {
+		return nil, err
+	}
+	return logical.NewScan(dataset, ids), nil
 }
 
 // looksLikeID reports whether a name has the shape of a DataFrame id (newID's 32 hex digits).
