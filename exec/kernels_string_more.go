@@ -51,7 +51,11 @@ func init() {
 	RegisterKernel("hex", bytesToString(func(dst, b []byte) []byte {
 		return append(dst, strings.ToUpper(hex.EncodeToString(b))...)
 	}))
-	RegisterKernel("hex_integer", hexIntegerKernel)
+	RegisterKernel("hex_integer", integerDigitsKernel(16))
+	RegisterKernel("bin_integer", integerDigitsKernel(2))
+	RegisterKernel("find_in_set", findInSetKernel)
+	RegisterKernel("url_encode", bytesToString(appendURLEncoded))
+	RegisterKernel("url_decode", urlDecodeKernel)
 	RegisterKernel("sha2", sha2Kernel)
 	RegisterKernel("crc32", crc32Kernel)
 	RegisterKernel("unbase64", unbase64Kernel)
@@ -262,19 +266,114 @@ func chrKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, length
 	return datumOf(out.finish(ec.Task.Allocator, arrow.BinaryTypes.String, validity)), nil
 }
 
-func hexIntegerKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
+// integerDigitsKernel is hex(n) and bin(n): the digits of n's 64-bit two's complement.
+func integerDigitsKernel(base int) Kernel {
+	return func(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
+		arrays, err := argArrays(ec, call, args, length)
+		if err != nil {
+			return nil, err
+		}
+		defer releaseArrays(arrays)
+		v := values[int64](arrays[0])
+		n := int(length)
+		validity := newValidity(ec.Task.Allocator, n, arrays...)
+		out := newStringOutput(n, n*4)
+		for i := 0; i < n; i++ {
+			if validity.valid(i) {
+				out.data = append(out.data, strings.ToUpper(strconv.FormatUint(uint64(v[i]), base))...)
+			}
+			out.appendEmpty()
+		}
+		return datumOf(out.finish(ec.Task.Allocator, arrow.BinaryTypes.String, validity)), nil
+	}
+}
+
+// findInSetKernel: the 1-based position of str in a comma-separated list, 0 when absent or
+// when str holds a comma.
+func findInSetKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
 	arrays, err := argArrays(ec, call, args, length)
 	if err != nil {
 		return nil, err
 	}
 	defer releaseArrays(arrays)
-	v := values[int64](arrays[0])
+	text, lists := stringsOf(arrays[0]), stringsOf(arrays[1])
 	n := int(length)
 	validity := newValidity(ec.Task.Allocator, n, arrays...)
-	out := newStringOutput(n, n*4)
+	buf, out := newFixedBuffer[int32](ec.Task.Allocator, n)
+	for i := 0; i < n; i++ {
+		if !validity.valid(i) || bytes.IndexByte(text.at(i), ',') >= 0 {
+			continue
+		}
+		for k, item := range bytes.Split(lists.at(i), []byte{','}) {
+			if bytes.Equal(item, text.at(i)) {
+				out[i] = int32(k + 1)
+				break
+			}
+		}
+	}
+	return datumOf(makeFixedArray(arrow.PrimitiveTypes.Int32, n, buf, validity)), nil
+}
+
+// appendURLEncoded encodes as Java's URLEncoder with UTF-8 (Spark's url_encode): letters,
+// digits and . - * _ stay, a space becomes +, every other byte %XX.
+func appendURLEncoded(dst, s []byte) []byte {
+	const digits = "0123456789ABCDEF"
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == '*', c == '_':
+			dst = append(dst, c)
+		case c == ' ':
+			dst = append(dst, '+')
+		default:
+			dst = append(dst, '%', digits[c>>4], digits[c&15])
+		}
+	}
+	return dst
+}
+
+// urlDecodeKernel decodes as Java's URLDecoder: + is a space, %XX a byte; a malformed escape
+// is CANNOT_DECODE_URL.
+func urlDecodeKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
+	arrays, err := argArrays(ec, call, args, length)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseArrays(arrays)
+	in := stringsOf(arrays[0])
+	n := int(length)
+	validity := newValidity(ec.Task.Allocator, n, arrays...)
+	out := newStringOutput(n, len(in.data))
 	for i := 0; i < n; i++ {
 		if validity.valid(i) {
-			out.data = append(out.data, strings.ToUpper(strconv.FormatUint(uint64(v[i]), 16))...)
+			s, mark, bad := in.at(i), len(out.data), false
+			for k := 0; k < len(s); k++ {
+				switch s[k] {
+				case '+':
+					out.data = append(out.data, ' ')
+				case '%':
+					if k+2 >= len(s) {
+						bad = true
+						break
+					}
+					b, err := hex.DecodeString(string(s[k+1 : k+3]))
+					if err != nil {
+						bad = true
+						break
+					}
+					out.data = append(out.data, b...)
+					k += 2
+				default:
+					out.data = append(out.data, s[k])
+				}
+				if bad {
+					break
+				}
+			}
+			if bad {
+				out.data = out.data[:mark]
+				validity.release()
+				return nil, errkind.Invalid("[CANNOT_DECODE_URL] The provided URL cannot be decoded: %s. Please ensure that the URL is properly formatted and try again", string(s))
+			}
 		}
 		out.appendEmpty()
 	}

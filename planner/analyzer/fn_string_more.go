@@ -8,7 +8,7 @@ import (
 )
 
 // More string and binary functions: left, right, btrim, chr/char, substring_index, split_part,
-// levenshtein, regexp_count/substr/instr/extract_all, base64/unbase64, hex/unhex, md5,
+// levenshtein, regexp_count/substr/instr/extract_all, find_in_set, url_encode/decode, bin, base64/unbase64, hex/unhex, md5,
 // sha1/sha, sha2, crc32. Kernels: exec/kernels_string_more.go, exec/kernels_regexp_more.go.
 
 func init() {
@@ -24,12 +24,16 @@ func init() {
 		defaults: []logical.Expr{int32Literal(0)}}
 	stringFunctions["regexp_extract_all"] = stringFunction{kernel: "regexp_extract_all", args: []argKind{argString, argString, argInt}, optional: 1,
 		result: arrow.ListOf(stringType), defaults: []logical.Expr{int32Literal(1)}}
-	for _, name := range []string{"btrim", "left", "right", "substring_index", "split_part", "levenshtein", "regexp_count", "regexp_substr", "regexp_instr", "regexp_extract_all"} {
+	stringFunctions["find_in_set"] = stringFunction{kernel: "find_in_set", args: []argKind{argString, argString}, result: int32Type}
+	stringFunctions["url_encode"] = stringFunction{kernel: "url_encode", args: []argKind{argString}, result: stringType}
+	stringFunctions["url_decode"] = stringFunction{kernel: "url_decode", args: []argKind{argString}, result: stringType}
+	for _, name := range []string{"btrim", "left", "right", "substring_index", "split_part", "levenshtein", "regexp_count", "regexp_substr", "regexp_instr", "regexp_extract_all",
+		"find_in_set", "url_encode", "url_decode"} {
 		registerFunction(resolveStringFunction, name)
 	}
 	registerFunction(resolveChr, "chr", "char")
 	registerFunction(resolveBinaryFunction, "base64", "unbase64", "md5", "sha1", "sha", "sha2", "crc32", "unhex")
-	registerFunction(resolveHex, "hex")
+	registerFunction(resolveHex, "hex", "bin")
 }
 
 var binaryType = arrow.BinaryTypes.Binary
@@ -106,12 +110,15 @@ func resolveHex(a *Analyzer, name string, args []logical.Expr, _ bool) (logical.
 		return nil, err
 	}
 	t := args[0].DataType()
-	if isIntegral(t) {
+	if isIntegral(t) || name == "bin" {
+		if name == "bin" && !isIntegral(t) && t.ID() != arrow.NULL && !isString(t) {
+			return nil, errkind.Invalid("[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] bin needs an integer, but '%s' is %s", args[0].String(), logical.SparkTypeName(t))
+		}
 		x, err := a.coerceTo(args[0], arrow.PrimitiveTypes.Int64)
 		if err != nil {
 			return nil, err
 		}
-		return &logical.Call{Function: "hex_integer", Args: []logical.Expr{x}, Type: stringType, Null: args[0].Nullable(), Display: display(name, args)}, nil
+		return &logical.Call{Function: name + "_integer", Args: []logical.Expr{x}, Type: stringType, Null: args[0].Nullable(), Display: display(name, args)}, nil
 	}
 	x, err := a.binaryArgument(name, args[0])
 	if err != nil {

@@ -966,3 +966,19 @@ def regexp_extract_all(str: Any, regexp: Any, idx: Any = None) -> Column:  # noq
     if idx is None:
         return _fn("regexp_extract_all", _c(str), _c(regexp))
     return _fn("regexp_extract_all", _c(str), _c(regexp), _v(idx))
+
+
+def find_in_set(str: Any, str_array: Any) -> Column:  # noqa: A002
+    return _fn("find_in_set", _c(str), _c(str_array))
+
+
+def url_encode(str: Any) -> Column:  # noqa: A002
+    return _fn("url_encode", _c(str))
+
+
+def url_decode(str: Any) -> Column:  # noqa: A002
+    return _fn("url_decode", _c(str))
+
+
+def bin(col: Any) -> Column:  # noqa: A001,A002
+    return _fn("bin", _c(col))
