@@ -80,6 +80,9 @@ func newAccumulator(call *logical.AggregateCall, ansi bool) (accumulator, error)
 		acc = newHyperLogLog(call.Parameter)
 	}
 	if acc == nil {
+		acc = newMoreAccumulator(call)
+	}
+	if acc == nil {
 		return nil, errkind.NotImplemented("aggregate %s over %s", call.String(), logical.SparkTypeName(argType))
 	}
 	if call.Distinct && call.Function != "collect_set" {

@@ -91,6 +91,14 @@ func aggregateStateFields(call *logical.AggregateCall, name string) []arrow.Fiel
 		return []arrow.Field{f("n", arrow.PrimitiveTypes.Float64, false), f("mean", arrow.PrimitiveTypes.Float64, false), f("m2", arrow.PrimitiveTypes.Float64, false)}
 	case "approx_count_distinct":
 		return []arrow.Field{f("registers", arrow.BinaryTypes.Binary, false)}
+	case "product":
+		return []arrow.Field{f("product", arrow.PrimitiveTypes.Float64, true)}
+	case "corr", "covar_pop", "covar_samp":
+		fields := make([]arrow.Field, 0, 6)
+		for _, suffix := range []string{"n", "xMean", "yMean", "ck", "xM", "yM"} {
+			fields = append(fields, f(suffix, arrow.PrimitiveTypes.Float64, false))
+		}
+		return fields
 	}
 	return nil
 }

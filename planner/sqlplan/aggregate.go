@@ -23,6 +23,7 @@ var aggregateNames = map[string]bool{
 	"approx_percentile": true, "corr": true, "covar_pop": true, "covar_samp": true, "max_by": true,
 	"min_by": true, "product": true, "kurtosis": true, "skewness": true, "sum_distinct": true, "count_distinct": true,
 	"array_agg": true, "mode": true, "bit_and": true, "bit_or": true, "bit_xor": true,
+	"any": true, "try_sum": true, "try_avg": true, "string_agg": true, "listagg": true,
 }
 
 func (b *Binder) hasAggregate(items []logical.Expr) bool {
