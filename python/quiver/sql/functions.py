@@ -982,3 +982,72 @@ def url_decode(str: Any) -> Column:  # noqa: A002
 
 def bin(col: Any) -> Column:  # noqa: A001,A002
     return _fn("bin", _c(col))
+
+
+# Spark 4 aggregates (planner/analyzer/fn_aggregate_more.go)
+def count_if(col: Any) -> Column:  # noqa: A002
+    return _agg("count_if", col)
+
+
+def bool_and(col: Any) -> Column:  # noqa: A002
+    return _agg("bool_and", col)
+
+
+def every(col: Any) -> Column:  # noqa: A002
+    return _agg("every", col)
+
+
+def bool_or(col: Any) -> Column:  # noqa: A002
+    return _agg("bool_or", col)
+
+
+def some(col: Any) -> Column:  # noqa: A002
+    return _agg("some", col)
+
+
+def max_by(col: Any, ord: Any, k: Any = None) -> Column:  # noqa: A002
+    if k is not None:
+        raise NotImplementedError("max_by with k (the top-k values) is not supported by Quiver; use max_by(col, ord)")
+    return _agg("max_by", col, _c(ord))
+
+
+def min_by(col: Any, ord: Any, k: Any = None) -> Column:  # noqa: A002
+    if k is not None:
+        raise NotImplementedError("min_by with k (the bottom-k values) is not supported by Quiver; use min_by(col, ord)")
+    return _agg("min_by", col, _c(ord))
+
+
+def product(col: Any) -> Column:  # noqa: A002
+    return _agg("product", col)
+
+
+def try_sum(col: Any) -> Column:  # noqa: A002
+    return _agg("try_sum", col)
+
+
+def try_avg(col: Any) -> Column:  # noqa: A002
+    return _agg("try_avg", col)
+
+
+def corr(col1: Any, col2: Any) -> Column:
+    return _agg("corr", col1, _c(col2))
+
+
+def covar_pop(col1: Any, col2: Any) -> Column:
+    return _agg("covar_pop", col1, _c(col2))
+
+
+def covar_samp(col1: Any, col2: Any) -> Column:
+    return _agg("covar_samp", col1, _c(col2))
+
+
+def string_agg(col: Any, delimiter: Any = None) -> Column:  # noqa: A002
+    if delimiter is None:
+        return _agg("string_agg", col)
+    return _agg("string_agg", col, _v(delimiter))
+
+
+def listagg(col: Any, delimiter: Any = None) -> Column:  # noqa: A002
+    if delimiter is None:
+        return _agg("listagg", col)
+    return _agg("listagg", col, _v(delimiter))
