@@ -130,7 +130,9 @@ type aggregateState struct {
 	encoder   KeyEncoder
 	hashes    []uint64
 	groups    []int32
-	keyBytes  int64
+	// zeroGroups is how many leading group ids of an aggregate without keys are known zero.
+	zeroGroups int
+	keyBytes   int64
 	// packedLayout and packedTable group short keys packed into an int64 (aggregate_packed_keys.go)
 	// until a batch does not pack.
 	packedLayout *packedKeyLayout
@@ -211,48 +213,60 @@ func (st *aggregateState) release() {
 
 // assignGroups finds the group of every row from its key columns, recording new groups' keys.
 func (st *aggregateState) assignGroups(ec *EvalContext, keys []arrow.Array, n int) ([]int32, error) {
+	if len(keys) == 0 {
+		// Every row is in group 0. Nothing else writes the group ids of an aggregate without
+		// keys, so they are cleared once, not per batch (a global sum over 10 M rows cleared
+		// 40 MB), and its hashes are never needed.
+		if st.table.len() == 0 {
+			st.table.findOrInsert([]uint64{0}, nil, []int32{0, 0}, make([]int32, 1), nil)
+		}
+		if cap(st.groups) < n {
+			st.groups = make([]int32, n)
+		}
+		if n > st.zeroGroups {
+			clear(st.groups[:n])
+			st.zeroGroups = n
+		}
+		for _, a := range st.accs {
+			a.resize(st.groupCount())
+		}
+		return st.groups[:n], nil
+	}
 	if cap(st.groups) < n {
 		st.groups = make([]int32, n)
 		st.hashes = make([]uint64, n)
 	}
 	groups, hashes := st.groups[:n], st.hashes[:n]
-	if len(keys) == 0 {
-		if st.table.len() == 0 {
-			st.table.findOrInsert([]uint64{0}, nil, []int32{0, 0}, make([]int32, 1), nil)
+	var newRows []int32
+	if st.intTable != nil {
+		if intKeyWidth(keys[0].DataType()) == 0 {
+			return nil, errkind.Internal("hash aggregate key is %s, planned as an integer-like type", keys[0].DataType())
 		}
-		clear(groups)
+		newRows = st.intTable.findOrInsert(keys[0], groups, st.newRows[:0])
 	} else {
-		var newRows []int32
-		if st.intTable != nil {
-			if intKeyWidth(keys[0].DataType()) == 0 {
-				return nil, errkind.Internal("hash aggregate key is %s, planned as an integer-like type", keys[0].DataType())
-			}
-			newRows = st.intTable.findOrInsert(keys[0], groups, st.newRows[:0])
-		} else {
-			packed := false
-			if st.packedLayout != nil {
-				if newRows, packed = st.assignPackedGroups(keys, groups, st.newRows[:0]); !packed {
-					if err := st.unpack(ec); err != nil {
-						return nil, err
-					}
-				}
-			}
-			if !packed {
-				HashColumns(ec.Task.Allocator, keys, hashes)
-				buf, offsets := st.encoder.Encode(ec.Task.Allocator, keys, n)
-				newRows = st.table.findOrInsert(hashes, buf, offsets, groups, st.newRows[:0])
-			}
-		}
-		st.newRows = newRows[:0]
-		if len(newRows) > 0 {
-			for k, col := range keys {
-				taken, err := takeArrayByIndex(ec, col, newRows)
-				if err != nil {
+		packed := false
+		if st.packedLayout != nil {
+			if newRows, packed = st.assignPackedGroups(keys, groups, st.newRows[:0]); !packed {
+				if err := st.unpack(ec); err != nil {
 					return nil, err
 				}
-				st.keyChunks[k] = append(st.keyChunks[k], taken)
-				st.keyBytes += arrayBytes(taken.Data())
 			}
+		}
+		if !packed {
+			HashColumns(ec.Task.Allocator, keys, hashes)
+			buf, offsets := st.encoder.Encode(ec.Task.Allocator, keys, n)
+			newRows = st.table.findOrInsert(hashes, buf, offsets, groups, st.newRows[:0])
+		}
+	}
+	st.newRows = newRows[:0]
+	if len(newRows) > 0 {
+		for k, col := range keys {
+			taken, err := takeArrayByIndex(ec, col, newRows)
+			if err != nil {
+				return nil, err
+			}
+			st.keyChunks[k] = append(st.keyChunks[k], taken)
+			st.keyBytes += arrayBytes(taken.Data())
 		}
 	}
 	for _, a := range st.accs {
