@@ -2,6 +2,7 @@ package exec
 
 import (
 	"math"
+	"sort"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -17,6 +18,7 @@ import (
 func init() {
 	RegisterKernel("max_by_of_list", pickByKernel(true))
 	RegisterKernel("min_by_of_list", pickByKernel(false))
+	RegisterKernel("mode_of_list", modeKernel)
 }
 
 // newMoreAccumulator makes the accumulators of this file; nil when call is none of them.
@@ -225,4 +227,62 @@ func pickByKernel(greatest bool) Kernel {
 		defer out.Release()
 		return compute.NewDatum(out), nil
 	}
+}
+
+// ---- mode ----
+
+// modeKernel answers mode from each group's collected values: the most frequent non-null
+// value, the least of those equally frequent, null for an empty list.
+func modeKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, length int64) (compute.Datum, error) {
+	listArray, err := DatumToArray(ec, args[0], length, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer listArray.Release()
+	lists, ok := listArray.(*array.List)
+	if !ok {
+		return nil, errkind.Internal("%s expects a list of values, got %s", call.Function, listArray.DataType())
+	}
+	values := lists.ListValues()
+	compare := valueComparator(values, values)
+	rows := lists.Len()
+	picked := make([]int32, rows)
+	valid := make([]bool, rows)
+	var positions []int32
+	for row := 0; row < rows; row++ {
+		if lists.IsNull(row) {
+			continue
+		}
+		start, end := lists.ValueOffsets(row)
+		positions = positions[:0]
+		for p := start; p < end; p++ {
+			if values.IsValid(int(p)) {
+				positions = append(positions, int32(p))
+			}
+		}
+		if len(positions) == 0 {
+			continue
+		}
+		sort.SliceStable(positions, func(i, j int) bool { return compare(int(positions[i]), int(positions[j])) < 0 })
+		best, bestRun := positions[0], 0
+		for i := 0; i < len(positions); {
+			j := i + 1
+			for j < len(positions) && compare(int(positions[i]), int(positions[j])) == 0 {
+				j++
+			}
+			if j-i > bestRun {
+				best, bestRun = positions[i], j-i
+			}
+			i = j
+		}
+		picked[row], valid[row] = best, true
+	}
+	indices := sliceToArray(arrow.PrimitiveTypes.Int32, picked, valid)
+	defer indices.Release()
+	out, err := compute.TakeArray(ec.ComputeContext(), values, indices)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Release()
+	return compute.NewDatum(out), nil
 }

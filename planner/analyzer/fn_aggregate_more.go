@@ -14,8 +14,8 @@ import (
 // from the existing ones (so they split into partial and final aggregation, and run over windows,
 // as those do): count_if is count(nullif(x, false)), bool_and/every is min over booleans,
 // bool_or/some/any is max, try_sum/try_avg sum wider and convert without raising,
-// string_agg/listagg joins collect_list, max_by/min_by pick from a collected list of (ordering,
-// value) pairs. product, corr, covar_pop and covar_samp have their own accumulators
+// string_agg/listagg joins collect_list, max_by/min_by and mode pick from a collected list,
+// regr_count/regr_avgx/regr_avgy count and average the rows where both arguments are non-null. product, corr, covar_pop and covar_samp have their own accumulators
 // (exec/aggregate_functions_more.go).
 
 func init() {
@@ -26,8 +26,11 @@ func init() {
 	registerFunction(resolveCovariance, "corr", "covar_pop", "covar_samp")
 	registerFunction(resolveMaxMinBy, "max_by", "min_by")
 	registerFunction(resolveStringAgg, "string_agg", "listagg")
+	registerFunction(resolveMode, "mode")
+	registerFunction(resolveRegression, "regr_count", "regr_avgx", "regr_avgy")
 	for _, name := range []string{"count_if", "bool_and", "every", "bool_or", "some", "any", "try_sum", "try_avg",
-		"product", "corr", "covar_pop", "covar_samp", "max_by", "min_by", "string_agg", "listagg"} {
+		"product", "corr", "covar_pop", "covar_samp", "max_by", "min_by", "string_agg", "listagg", "mode",
+		"regr_count", "regr_avgx", "regr_avgy"} {
 		AggregateFunctionNames[name] = true
 	}
 }
@@ -251,4 +254,70 @@ func resolveStringAgg(a *Analyzer, name string, args []logical.Expr, distinct bo
 		return nil, err
 	}
 	return displayAs(result, fmt.Sprintf("%s(%s%s, %s)", name, distinctPrefix(distinct), x.String(), delimiterText)), nil
+}
+
+// resolveMode picks the most frequent non-null value from the collected values. Among equally
+// frequent values it answers the least: Spark does so for mode(x, true) and answers whichever its
+// hash map meets first for mode(x), which Quiver cannot reproduce.
+func resolveMode(a *Analyzer, name string, args []logical.Expr, distinct bool) (logical.Expr, error) {
+	if len(args) < 1 || len(args) > 2 {
+		return nil, errkind.Invalid("[WRONG_NUM_ARGS] mode takes a column and an optional deterministic flag, got %d arguments", len(args))
+	}
+	x := args[0]
+	display := aggregateDisplay(name, distinct, args[:1])
+	if len(args) == 2 {
+		lit, ok := args[1].(*logical.Literal)
+		deterministic, isBool := scalarBool(lit, ok)
+		if !isBool {
+			return nil, errkind.Invalid("the second argument of mode (deterministic) must be a boolean literal, got '%s'", args[1].String())
+		}
+		if deterministic {
+			// Spark rewrites mode(x, true) to the ordered-set form and names the column so.
+			display = fmt.Sprintf("mode() WITHIN GROUP (ORDER BY %s DESC)", x.String())
+		}
+	}
+	if !orderable(x.DataType()) {
+		return nil, errkind.NotImplemented("mode over %s values", logical.SparkTypeName(x.DataType()))
+	}
+	return &logical.Call{Function: "mode_of_list", Args: []logical.Expr{collectValues(x, name, distinct)}, Type: x.DataType(), Null: true,
+		Display: display}, nil
+}
+
+// resolveRegression builds regr_count(y, x) (rows where both are non-null) and
+// regr_avgx/regr_avgy (the average of x or y over those rows), as Spark defines them.
+func resolveRegression(a *Analyzer, name string, args []logical.Expr, distinct bool) (logical.Expr, error) {
+	if len(args) != 2 {
+		return nil, errkind.Invalid("[WRONG_NUM_ARGS] %s takes 2 arguments (y, x), got %d", name, len(args))
+	}
+	y, x := args[0], args[1]
+	for _, e := range args {
+		if _, err := sumType(name, e); err != nil {
+			return nil, err
+		}
+	}
+	display := aggregateDisplay(name, distinct, args)
+	if name == "regr_count" {
+		count, err := resolveCall(a, "count", args, distinct)
+		if err != nil {
+			return nil, err
+		}
+		return displayAs(count, display), nil
+	}
+	averaged, other := x, y
+	if name == "regr_avgy" {
+		averaged, other = y, x
+	}
+	missing, err := resolveCall(a, "isnull", []logical.Expr{other}, false)
+	if err != nil {
+		return nil, err
+	}
+	value, err := resolveCall(a, "if", []logical.Expr{missing, logical.NewLiteral(scalar.MakeNullScalar(averaged.DataType())), averaged}, false)
+	if err != nil {
+		return nil, err
+	}
+	average, err := resolveCall(a, "avg", []logical.Expr{value}, distinct)
+	if err != nil {
+		return nil, err
+	}
+	return displayAs(average, display), nil
 }

@@ -24,6 +24,7 @@ var aggregateNames = map[string]bool{
 	"min_by": true, "product": true, "kurtosis": true, "skewness": true, "sum_distinct": true, "count_distinct": true,
 	"array_agg": true, "mode": true, "bit_and": true, "bit_or": true, "bit_xor": true,
 	"any": true, "try_sum": true, "try_avg": true, "string_agg": true, "listagg": true,
+	"regr_count": true, "regr_avgx": true, "regr_avgy": true,
 }
 
 func (b *Binder) hasAggregate(items []logical.Expr) bool {

@@ -1051,3 +1051,19 @@ def listagg(col: Any, delimiter: Any = None) -> Column:  # noqa: A002
     if delimiter is None:
         return _agg("listagg", col)
     return _agg("listagg", col, _v(delimiter))
+
+
+def mode(col: Any, deterministic: bool = False) -> Column:  # noqa: A002
+    return _agg("mode", col, lit(bool(deterministic)))
+
+
+def regr_count(y: Any, x: Any) -> Column:
+    return _agg("regr_count", y, _c(x))
+
+
+def regr_avgx(y: Any, x: Any) -> Column:
+    return _agg("regr_avgx", y, _c(x))
+
+
+def regr_avgy(y: Any, x: Any) -> Column:
+    return _agg("regr_avgy", y, _c(x))
