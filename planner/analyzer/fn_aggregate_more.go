@@ -11,12 +11,14 @@ import (
 )
 
 // More aggregate functions of Spark 4. Those Spark defines in terms of other aggregates are built
-// from the existing ones (so they split into partial and final aggregation, and run over windows,
-// as those do): count_if is count(nullif(x, false)), bool_and/every is min over booleans,
-// bool_or/some/any is max, try_sum/try_avg sum wider and convert without raising,
-// string_agg/listagg joins collect_list, max_by/min_by and mode pick from a collected list,
-// regr_count/regr_avgx/regr_avgy count and average the rows where both arguments are non-null. product, corr, covar_pop and covar_samp have their own accumulators
-// (exec/aggregate_functions_more.go).
+// from the existing ones, so they split into partial and final aggregation as those do:
+// count_if is count(nullif(x, false)), bool_and/every is min over booleans, bool_or/some/any is
+// max, try_sum/try_avg sum wider and convert without raising, string_agg/listagg joins
+// collect_list, max_by/min_by and mode pick from a collected list, regr_count/regr_avgx/regr_avgy
+// count and average the rows where both arguments are non-null. product, corr, covar_pop and
+// covar_samp have their own accumulators (exec/aggregate_functions_more.go). Over a window only
+// the ones that are a single aggregate call run (count_if, bool_and/bool_or and their aliases,
+// regr_count); the window planner does not take a call around an aggregate.
 
 func init() {
 	registerFunction(resolveCountIf, "count_if")
