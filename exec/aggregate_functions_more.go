@@ -28,6 +28,8 @@ func newMoreAccumulator(call *logical.AggregateCall) accumulator {
 		return &productAccumulator{}
 	case "corr", "covar_pop", "covar_samp":
 		return &covarianceAccumulator{function: call.Function}
+	case "skewness", "kurtosis":
+		return &higherMomentAccumulator{kurtosis: call.Function == "kurtosis"}
 	}
 	return nil
 }
@@ -285,4 +287,87 @@ func modeKernel(ec *EvalContext, call *logical.Call, args []compute.Datum, lengt
 	}
 	defer out.Release()
 	return compute.NewDatum(out), nil
+}
+
+// ---- skewness, kurtosis ----
+
+// higherMomentAccumulator keeps Spark's CentralMomentAgg state (count, mean and the central
+// moments m2, m3, m4), updated and merged with the formulas Spark uses.
+type higherMomentAccumulator struct {
+	kurtosis            bool
+	n, mean, m2, m3, m4 []float64
+}
+
+func (h *higherMomentAccumulator) resize(n int) {
+	h.n = growTo(h.n, n, 0)
+	h.mean = growTo(h.mean, n, 0)
+	h.m2 = growTo(h.m2, n, 0)
+	h.m3 = growTo(h.m3, n, 0)
+	h.m4 = growTo(h.m4, n, 0)
+}
+func (h *higherMomentAccumulator) size() int64 { return int64(cap(h.n)) * 40 }
+func (h *higherMomentAccumulator) release()    {}
+func (h *higherMomentAccumulator) update(_ *EvalContext, groups []int32, args []arrow.Array) error {
+	values := args[0].(*array.Float64).Float64Values()
+	v := rowValidityOf(args[0])
+	for i, g := range groups {
+		if !v.at(i) {
+			continue
+		}
+		n := h.n[g] + 1
+		delta := values[i] - h.mean[g]
+		deltaN := delta / n
+		m2 := h.m2[g] + delta*(delta-deltaN)
+		delta2, deltaN2 := delta*delta, deltaN*deltaN
+		m3 := h.m3[g] - 3*deltaN*m2 + delta*(delta2-deltaN2)
+		m4 := h.m4[g] - 4*deltaN*m3 - 6*deltaN2*m2 + delta*(delta*delta2-deltaN*deltaN2)
+		h.n[g], h.mean[g], h.m2[g], h.m3[g], h.m4[g] = n, h.mean[g]+deltaN, m2, m3, m4
+	}
+	return nil
+}
+func (h *higherMomentAccumulator) merge(_ *EvalContext, groups []int32, states []arrow.Array) error {
+	column := func(i int) []float64 { return states[i].(*array.Float64).Float64Values() }
+	ns, means, m2s, m3s, m4s := column(0), column(1), column(2), column(3), column(4)
+	for i, g := range groups {
+		n2 := ns[i]
+		if n2 == 0 {
+			continue
+		}
+		n1 := h.n[g]
+		n := n1 + n2
+		delta := means[i] - h.mean[g]
+		deltaN := delta / n
+		m2 := h.m2[g] + m2s[i] + delta*deltaN*n1*n2
+		m3 := h.m3[g] + m3s[i] + deltaN*deltaN*delta*n1*n2*(n1-n2) + 3*deltaN*(n1*m2s[i]-n2*h.m2[g])
+		m4 := h.m4[g] + m4s[i] + deltaN*deltaN*deltaN*delta*n1*n2*(n1*n1-n1*n2+n2*n2) +
+			6*deltaN*deltaN*(n1*n1*m2s[i]+n2*n2*h.m2[g]) + 4*deltaN*(n1*m3s[i]-n2*h.m3[g])
+		h.n[g], h.mean[g], h.m2[g], h.m3[g], h.m4[g] = n, h.mean[g]+deltaN*n2, m2, m3, m4
+	}
+	return nil
+}
+func (h *higherMomentAccumulator) state(*EvalContext) ([]arrow.Array, error) {
+	out := make([]arrow.Array, 0, 5)
+	for _, column := range [][]float64{h.n, h.mean, h.m2, h.m3, h.m4} {
+		out = append(out, sliceToArray(arrow.PrimitiveTypes.Float64, append([]float64(nil), column...), nil))
+	}
+	return out, nil
+}
+
+// finish: null without rows and where m2 is 0 (Spark's divide-by-zero result with
+// spark.sql.legacy.statisticalAggregate off).
+func (h *higherMomentAccumulator) finish(*EvalContext) (arrow.Array, error) {
+	out := make([]float64, len(h.n))
+	valid := make([]bool, len(h.n))
+	for g, n := range h.n {
+		if n == 0 || h.m2[g] == 0 {
+			continue
+		}
+		if h.kurtosis {
+			out[g] = n*h.m4[g]/(h.m2[g]*h.m2[g]) - 3
+		} else {
+			out[g] = math.Sqrt(n) * h.m3[g] / math.Sqrt(h.m2[g]*h.m2[g]*h.m2[g])
+		}
+		valid[g] = true
+	}
+	return sliceToArray(arrow.PrimitiveTypes.Float64, out, valid), nil
 }

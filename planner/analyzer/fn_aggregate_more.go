@@ -29,10 +29,11 @@ func init() {
 	registerFunction(resolveMaxMinBy, "max_by", "min_by")
 	registerFunction(resolveStringAgg, "string_agg", "listagg")
 	registerFunction(resolveMode, "mode")
+	registerFunction(resolveHigherMoment, "skewness", "kurtosis")
 	registerFunction(resolveRegression, "regr_count", "regr_avgx", "regr_avgy")
 	for _, name := range []string{"count_if", "bool_and", "every", "bool_or", "some", "any", "try_sum", "try_avg",
 		"product", "corr", "covar_pop", "covar_samp", "max_by", "min_by", "string_agg", "listagg", "mode",
-		"regr_count", "regr_avgx", "regr_avgy"} {
+		"skewness", "kurtosis", "regr_count", "regr_avgx", "regr_avgy"} {
 		AggregateFunctionNames[name] = true
 	}
 }
@@ -322,4 +323,20 @@ func resolveRegression(a *Analyzer, name string, args []logical.Expr, distinct b
 		return nil, err
 	}
 	return displayAs(average, display), nil
+}
+
+func resolveHigherMoment(a *Analyzer, name string, args []logical.Expr, distinct bool) (logical.Expr, error) {
+	x, err := oneArgument(name, args)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sumType(name, x); err != nil {
+		return nil, err
+	}
+	input, err := a.coerceTo(x, arrow.PrimitiveTypes.Float64)
+	if err != nil {
+		return nil, err
+	}
+	return &logical.AggregateCall{Function: name, Args: []logical.Expr{input}, Distinct: distinct, Type: arrow.PrimitiveTypes.Float64,
+		Null: true, Display: aggregateDisplay(name, distinct, args)}, nil
 }

@@ -93,6 +93,12 @@ func aggregateStateFields(call *logical.AggregateCall, name string) []arrow.Fiel
 		return []arrow.Field{f("registers", arrow.BinaryTypes.Binary, false)}
 	case "product":
 		return []arrow.Field{f("product", arrow.PrimitiveTypes.Float64, true)}
+	case "skewness", "kurtosis":
+		fields := make([]arrow.Field, 0, 5)
+		for _, suffix := range []string{"n", "mean", "m2", "m3", "m4"} {
+			fields = append(fields, f(suffix, arrow.PrimitiveTypes.Float64, false))
+		}
+		return fields
 	case "corr", "covar_pop", "covar_samp":
 		fields := make([]arrow.Field, 0, 6)
 		for _, suffix := range []string{"n", "xMean", "yMean", "ck", "xM", "yM"} {

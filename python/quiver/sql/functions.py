@@ -1067,3 +1067,11 @@ def regr_avgx(y: Any, x: Any) -> Column:
 
 def regr_avgy(y: Any, x: Any) -> Column:
     return _agg("regr_avgy", y, _c(x))
+
+
+def skewness(col: Any) -> Column:  # noqa: A002
+    return _agg("skewness", col)
+
+
+def kurtosis(col: Any) -> Column:  # noqa: A002
+    return _agg("kurtosis", col)
