@@ -30,6 +30,8 @@ func newMoreAccumulator(call *logical.AggregateCall) accumulator {
 		return &covarianceAccumulator{function: call.Function}
 	case "skewness", "kurtosis":
 		return &higherMomentAccumulator{kurtosis: call.Function == "kurtosis"}
+	case "bit_and", "bit_or", "bit_xor":
+		return &bitwiseAccumulator{function: call.Function}
 	}
 	return nil
 }
@@ -370,4 +372,58 @@ func (h *higherMomentAccumulator) finish(*EvalContext) (arrow.Array, error) {
 		valid[g] = true
 	}
 	return sliceToArray(arrow.PrimitiveTypes.Float64, out, valid), nil
+}
+
+// ---- bit_and, bit_or, bit_xor ----
+
+// bitwiseAccumulator folds a group's non-null bigints with AND, OR or XOR; a group without any is
+// null. (Narrower integers are widened before and narrowed after: the bitwise operations commute
+// with sign extension, so the result fits the input type.)
+type bitwiseAccumulator struct {
+	function string
+	values   []int64
+	seen     []bool
+}
+
+func (b *bitwiseAccumulator) resize(n int) {
+	b.values = growTo(b.values, n, 0)
+	b.seen = growTo(b.seen, n, false)
+}
+func (b *bitwiseAccumulator) size() int64 { return int64(cap(b.values)) * 9 }
+func (b *bitwiseAccumulator) release()    {}
+func (b *bitwiseAccumulator) add(groups []int32, a arrow.Array) {
+	values := a.(*array.Int64).Int64Values()
+	v := rowValidityOf(a)
+	for i, g := range groups {
+		if !v.at(i) {
+			continue
+		}
+		x := values[i]
+		switch {
+		case !b.seen[g]:
+			b.values[g] = x
+		case b.function == "bit_and":
+			b.values[g] &= x
+		case b.function == "bit_or":
+			b.values[g] |= x
+		default:
+			b.values[g] ^= x
+		}
+		b.seen[g] = true
+	}
+}
+func (b *bitwiseAccumulator) update(_ *EvalContext, groups []int32, args []arrow.Array) error {
+	b.add(groups, args[0])
+	return nil
+}
+func (b *bitwiseAccumulator) merge(_ *EvalContext, groups []int32, states []arrow.Array) error {
+	b.add(groups, states[0])
+	return nil
+}
+func (b *bitwiseAccumulator) state(ec *EvalContext) ([]arrow.Array, error) {
+	a, err := b.finish(ec)
+	return []arrow.Array{a}, err
+}
+func (b *bitwiseAccumulator) finish(*EvalContext) (arrow.Array, error) {
+	return sliceToArray(arrow.PrimitiveTypes.Int64, append([]int64(nil), b.values...), append([]bool(nil), b.seen...)), nil
 }

@@ -17,6 +17,7 @@ var moreSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "k", Type: arrow.PrimitiveTypes.Int64},
 	{Name: "x", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 	{Name: "y", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: "z", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 }, nil)
 
 // moreInput has three partitions of small integers (products of a group stay exact).
@@ -26,7 +27,7 @@ func moreInput() exectest.Table {
 	for p := 0; p < 3; p++ {
 		var rows exectest.Rows
 		for i := 0; i < 12+p*5; i++ {
-			rows = append(rows, []any{int64(r.Intn(4)), float64(r.Intn(5) - 2), float64(r.Intn(9) - 3)})
+			rows = append(rows, []any{int64(r.Intn(4)), float64(r.Intn(5) - 2), float64(r.Intn(9) - 3), r.Int63n(1<<20) - 1<<19})
 		}
 		t.Partitions = append(t.Partitions, rows)
 	}
@@ -140,4 +141,51 @@ func TestCovarianceMatchesSparkDefinition(t *testing.T) {
 			return out, nil
 		},
 	})
+}
+
+// TestBitwiseAggregatesMatchReference: bit_and, bit_or and bit_xor fold a group's non-null values;
+// a group with none is null; partial results merge with the same operation.
+func TestBitwiseAggregatesMatchReference(t *testing.T) {
+	z := exectest.Col(moreSchema, 3)
+	calls := []*logical.AggregateCall{
+		call("bit_and", arrow.PrimitiveTypes.Int64, z),
+		call("bit_or", arrow.PrimitiveTypes.Int64, z),
+		call("bit_xor", arrow.PrimitiveTypes.Int64, z),
+	}
+	for _, twoPhase := range []bool{false, true} {
+		exectest.RunPlan(t, exectest.PlanTest{
+			Name:   fmt.Sprintf("two_phase=%v", twoPhase),
+			Inputs: []exectest.Table{moreInput()},
+			Plan:   func(s []*exectest.Source) physical.Node { return morePlan(s[0], calls, twoPhase) },
+			Expected: func(in []exectest.Table) (exectest.Rows, error) {
+				type folds struct {
+					and, or, xor int64
+					seen         bool
+				}
+				groups := map[int64]*folds{}
+				for _, r := range in[0].AllRows() {
+					k := r[0].(int64)
+					f, ok := groups[k]
+					if !ok {
+						f = &folds{and: -1}
+						groups[k] = f
+					}
+					if r[3] == nil {
+						continue
+					}
+					v := r[3].(int64)
+					f.and, f.or, f.xor, f.seen = f.and&v, f.or|v, f.xor^v, true
+				}
+				var out exectest.Rows
+				for k, f := range groups {
+					if !f.seen {
+						out = append(out, []any{k, nil, nil, nil})
+						continue
+					}
+					out = append(out, []any{k, f.and, f.or, f.xor})
+				}
+				return out, nil
+			},
+		})
+	}
 }

@@ -30,10 +30,11 @@ func init() {
 	registerFunction(resolveStringAgg, "string_agg", "listagg")
 	registerFunction(resolveMode, "mode")
 	registerFunction(resolveHigherMoment, "skewness", "kurtosis")
+	registerFunction(resolveBitwiseAggregate, "bit_and", "bit_or", "bit_xor")
 	registerFunction(resolveRegression, "regr_count", "regr_avgx", "regr_avgy")
 	for _, name := range []string{"count_if", "bool_and", "every", "bool_or", "some", "any", "try_sum", "try_avg",
 		"product", "corr", "covar_pop", "covar_samp", "max_by", "min_by", "string_agg", "listagg", "mode",
-		"skewness", "kurtosis", "regr_count", "regr_avgx", "regr_avgy"} {
+		"skewness", "kurtosis", "bit_and", "bit_or", "bit_xor", "regr_count", "regr_avgx", "regr_avgy"} {
 		AggregateFunctionNames[name] = true
 	}
 }
@@ -339,4 +340,33 @@ func resolveHigherMoment(a *Analyzer, name string, args []logical.Expr, distinct
 	}
 	return &logical.AggregateCall{Function: name, Args: []logical.Expr{input}, Distinct: distinct, Type: arrow.PrimitiveTypes.Float64,
 		Null: true, Display: aggregateDisplay(name, distinct, args)}, nil
+}
+
+func resolveBitwiseAggregate(a *Analyzer, name string, args []logical.Expr, distinct bool) (logical.Expr, error) {
+	x, err := oneArgument(name, args)
+	if err != nil {
+		return nil, err
+	}
+	t := x.DataType()
+	switch t.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64:
+	default:
+		return nil, errkind.Invalid("[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] %s needs an integral argument, but '%s' is %s",
+			name, x.String(), logical.SparkTypeName(t))
+	}
+	input, err := a.coerceTo(x, arrow.PrimitiveTypes.Int64)
+	if err != nil {
+		return nil, err
+	}
+	display := aggregateDisplay(name, distinct, args)
+	call := &logical.AggregateCall{Function: name, Args: []logical.Expr{input}, Distinct: distinct, Type: arrow.PrimitiveTypes.Int64,
+		Null: true, Display: display}
+	if t.ID() == arrow.INT64 {
+		return call, nil
+	}
+	narrowed, err := a.NewCast(call, t, logical.EvalANSI)
+	if err != nil {
+		return nil, err
+	}
+	return displayAs(narrowed, display), nil
 }

@@ -93,6 +93,8 @@ func aggregateStateFields(call *logical.AggregateCall, name string) []arrow.Fiel
 		return []arrow.Field{f("registers", arrow.BinaryTypes.Binary, false)}
 	case "product":
 		return []arrow.Field{f("product", arrow.PrimitiveTypes.Float64, true)}
+	case "bit_and", "bit_or", "bit_xor":
+		return []arrow.Field{f("value", arrow.PrimitiveTypes.Int64, true)}
 	case "skewness", "kurtosis":
 		fields := make([]arrow.Field, 0, 5)
 		for _, suffix := range []string{"n", "mean", "m2", "m3", "m4"} {

@@ -1,6 +1,6 @@
 """Spark 4 aggregates through the DataFrame API (planner/analyzer/fn_aggregate_more.go): count_if,
 bool_and/every, bool_or/some, max_by/min_by, product, try_sum/try_avg, corr/covar_pop/covar_samp,
-string_agg/listagg, mode, skewness, kurtosis, regr_count/regr_avgx/regr_avgy,
+string_agg/listagg, mode, skewness, kurtosis, bit_and/bit_or/bit_xor, regr_count/regr_avgx/regr_avgy,
 compared with PySpark 4.3's answers to the same calls, stored below (recorded
 with PySpark 4.3 in /work/pyspark-venv, local[2]). The SQL side is testdata/sql/aggregate_more.slt."""
 
@@ -8,7 +8,8 @@ import pytest
 
 from quiver.sql import functions as F
 
-EXPECTED = {'moments': [(1, -0.3818017742, -1.5), (2, None, None), (3, None, None)],
+EXPECTED = {'bits': [(1, 0, 31, 1), (2, 30, 30, 0), (3, None, None, 3), ('k', 'bit_and(l)', 'bit_or(l)', 'bit_xor(CAST(k AS SMALLINT))')],
+            'moments': [(1, -0.3818017742, -1.5), (2, None, None), (3, None, None)],
             'mode': [(1, 1, 1, 3, 18.333333333333332, 4.0), (2, 2, 2, 0, None, None), (3, 3, 3, 0, None, None)],
             'mode_names': ['mode(s)', 'mode() WITHIN GROUP (ORDER BY k DESC)', 'regr_count(d, l)', 'regr_avgx(d, l)'],
             'global': [(3, False, 2, 'a', 12.0, 10, 21.25, 'a,b,e,c')],
@@ -43,6 +44,8 @@ def cases(spark, F):  # noqa: N803 - the same body runs with pyspark.sql.functio
     out["mode_names"] = df.agg(F.mode("s"), F.mode("k", True), F.regr_count("d", "l"), F.regr_avgx("d", "l")).columns
     out["moments"] = [tuple(r) for r in df.groupBy("k").agg(
         F.round(F.skewness("l"), 10), F.round(F.kurtosis("d"), 10)).orderBy("k").collect()]
+    bits = df.groupBy("k").agg(F.bit_and("l"), F.bit_or("l"), F.bit_xor(F.col("k").cast("short"))).orderBy("k")
+    out["bits"] = [tuple(r) for r in bits.collect()] + [tuple(bits.columns)]
     out["overflow"] = [tuple(r) for r in spark.createDataFrame([(9223372036854775807,), (1,)], "x long").agg(
         F.try_sum("x"), F.try_avg("x")).collect()]
     window = window_module(F).Window.partitionBy("k")

@@ -1075,3 +1075,15 @@ def skewness(col: Any) -> Column:  # noqa: A002
 
 def kurtosis(col: Any) -> Column:  # noqa: A002
     return _agg("kurtosis", col)
+
+
+def bit_and(col: Any) -> Column:  # noqa: A002
+    return _agg("bit_and", col)
+
+
+def bit_or(col: Any) -> Column:  # noqa: A002
+    return _agg("bit_or", col)
+
+
+def bit_xor(col: Any) -> Column:  # noqa: A002
+    return _agg("bit_xor", col)
