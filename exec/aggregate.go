@@ -221,7 +221,8 @@ func (st *aggregateState) assignGroups(ec *EvalContext, keys []arrow.Array, n in
 			st.table.findOrInsert([]uint64{0}, nil, []int32{0, 0}, make([]int32, 1), nil)
 		}
 		if cap(st.groups) < n {
-			st.groups = make([]int32, n)
+			st.groups = make([]int32, n) // zeroed by make
+			st.zeroGroups = n
 		}
 		if n > st.zeroGroups {
 			clear(st.groups[:n])

@@ -266,11 +266,25 @@ func (s *sumIntAccumulator) finish(*EvalContext) (arrow.Array, error) {
 type sumFloatAccumulator struct {
 	sums []float64
 	seen []bool
+	// single is group 0's running sum while it is the only group (laneSum).
+	single laneSum
 }
 
 func (s *sumFloatAccumulator) resize(n int) {
+	if n > 1 {
+		s.fold()
+	}
 	s.sums = growTo(s.sums, n, 0)
 	s.seen = growTo(s.seen, n, false)
+}
+
+// fold moves the single group's lanes into sums[0], before there are several groups and before
+// the sums are read.
+func (s *sumFloatAccumulator) fold() {
+	if s.single.rows > 0 {
+		s.sums[0] += s.single.total()
+		s.single = laneSum{}
+	}
 }
 func (s *sumFloatAccumulator) size() int64 { return int64(cap(s.sums)) * 9 }
 func (s *sumFloatAccumulator) release()    {}
@@ -278,9 +292,9 @@ func (s *sumFloatAccumulator) add(groups []int32, a arrow.Array) {
 	values := a.(*array.Float64).Float64Values()
 	v := rowValidityOf(a)
 	if len(s.sums) == 1 {
-		sum, n := sumFloat64Rows(s.sums[0], values[:len(groups)], v)
-		s.sums[0] = sum
-		s.seen[0] = s.seen[0] || n > 0
+		if s.single.add(values[:len(groups)], v) > 0 {
+			s.seen[0] = true
+		}
 		return
 	}
 	for i, g := range groups {
@@ -303,6 +317,7 @@ func (s *sumFloatAccumulator) state(ec *EvalContext) ([]arrow.Array, error) {
 	return []arrow.Array{a}, err
 }
 func (s *sumFloatAccumulator) finish(*EvalContext) (arrow.Array, error) {
+	s.fold()
 	return sliceToArray(arrow.PrimitiveTypes.Float64, append([]float64(nil), s.sums...), s.seen), nil
 }
 
@@ -419,24 +434,78 @@ func (s *sumDecimalAccumulator) finish(*EvalContext) (arrow.Array, error) {
 	return sliceToArray(arrow.DataType(s.out), sums, valid), nil
 }
 
-// sumFloat64Rows adds the valid values to sum in row order, as the per-group loop does, with the
-// running sum in a register: an aggregate with one group (no grouping keys, or one key value so
-// far) spent most of its time storing and reloading the group's sum every row.
-func sumFloat64Rows(sum float64, values []float64, v rowValidity) (float64, int) {
+// laneSum is the running sum of one group's float64 rows in four lanes by row position: the
+// group's i-th row goes to lane i mod 4, and the total adds the lanes pairwise. One chain of
+// dependent adds (one add's latency per row) became four independent chains, so a global sum
+// runs at the adder's throughput instead; the answer still depends only on the rows and their
+// order, never on how they were cut into batches (the lane is the row's position in the group,
+// not in its batch). Four lanes also round less than one running sum over millions of rows.
+type laneSum struct {
+	lanes [4]float64
+	rows  int // rows seen, nulls included: the next row's lane is rows mod 4
+}
+
+// add adds the valid values and returns how many there were.
+func (s *laneSum) add(values []float64, v rowValidity) int {
+	l0, l1, l2, l3 := s.lanes[0], s.lanes[1], s.lanes[2], s.lanes[3]
+	start := s.rows
+	s.rows += len(values)
 	if v.bits == nil {
-		for _, x := range values {
-			sum += x
+		i := 0
+		// Rotate the lanes so the loop starts at lane 0 with values[0].
+		for ; i < len(values) && (start+i)&3 != 0; i++ {
+			switch (start + i) & 3 {
+			case 1:
+				l1 += values[i]
+			case 2:
+				l2 += values[i]
+			case 3:
+				l3 += values[i]
+			}
 		}
-		return sum, len(values)
+		for ; i+4 <= len(values); i += 4 {
+			x := values[i : i+4 : i+4]
+			l0 += x[0]
+			l1 += x[1]
+			l2 += x[2]
+			l3 += x[3]
+		}
+		for ; i < len(values); i++ {
+			switch (start + i) & 3 {
+			case 0:
+				l0 += values[i]
+			case 1:
+				l1 += values[i]
+			case 2:
+				l2 += values[i]
+			}
+		}
+		s.lanes = [4]float64{l0, l1, l2, l3}
+		return len(values)
 	}
 	n := 0
 	for i, x := range values {
-		if bitutil.BitIsSet(v.bits, v.offset+i) {
-			sum += x
-			n++
+		if !bitutil.BitIsSet(v.bits, v.offset+i) {
+			continue
+		}
+		n++
+		switch (start + i) & 3 {
+		case 0:
+			l0 += x
+		case 1:
+			l1 += x
+		case 2:
+			l2 += x
+		default:
+			l3 += x
 		}
 	}
-	return sum, n
+	s.lanes = [4]float64{l0, l1, l2, l3}
+	return n
+}
+
+func (s *laneSum) total() float64 {
+	return (s.lanes[0] + s.lanes[1]) + (s.lanes[2] + s.lanes[3])
 }
 
 // ---- avg ----
@@ -444,11 +513,22 @@ func sumFloat64Rows(sum float64, values []float64, v rowValidity) (float64, int)
 type avgFloatAccumulator struct {
 	sums   []float64
 	counts []int64
+	single laneSum // group 0's running sum while it is the only group
 }
 
 func (s *avgFloatAccumulator) resize(n int) {
+	if n > 1 {
+		s.fold()
+	}
 	s.sums = growTo(s.sums, n, 0)
 	s.counts = growTo(s.counts, n, 0)
+}
+
+func (s *avgFloatAccumulator) fold() {
+	if s.single.rows > 0 {
+		s.sums[0] += s.single.total()
+		s.single = laneSum{}
+	}
 }
 func (s *avgFloatAccumulator) size() int64 { return int64(cap(s.sums)) * 16 }
 func (s *avgFloatAccumulator) release()    {}
@@ -456,9 +536,7 @@ func (s *avgFloatAccumulator) update(_ *EvalContext, groups []int32, args []arro
 	values := args[0].(*array.Float64).Float64Values()
 	v := rowValidityOf(args[0])
 	if len(s.sums) == 1 {
-		sum, n := sumFloat64Rows(s.sums[0], values[:len(groups)], v)
-		s.sums[0] = sum
-		s.counts[0] += int64(n)
+		s.counts[0] += int64(s.single.add(values[:len(groups)], v))
 		return nil
 	}
 	for i, g := range groups {
@@ -470,6 +548,7 @@ func (s *avgFloatAccumulator) update(_ *EvalContext, groups []int32, args []arro
 	return nil
 }
 func (s *avgFloatAccumulator) merge(_ *EvalContext, groups []int32, states []arrow.Array) error {
+	s.fold()
 	sums := states[0].(*array.Float64).Float64Values()
 	counts := states[1].(*array.Int64).Int64Values()
 	v := rowValidityOf(states[0])
@@ -482,6 +561,7 @@ func (s *avgFloatAccumulator) merge(_ *EvalContext, groups []int32, states []arr
 	return nil
 }
 func (s *avgFloatAccumulator) state(*EvalContext) ([]arrow.Array, error) {
+	s.fold()
 	seen := make([]bool, len(s.counts))
 	for g, c := range s.counts {
 		seen[g] = c > 0
@@ -492,6 +572,7 @@ func (s *avgFloatAccumulator) state(*EvalContext) ([]arrow.Array, error) {
 	}, nil
 }
 func (s *avgFloatAccumulator) finish(*EvalContext) (arrow.Array, error) {
+	s.fold()
 	out := make([]float64, len(s.sums))
 	valid := make([]bool, len(s.sums))
 	for g, c := range s.counts {
