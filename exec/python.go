@@ -347,19 +347,40 @@ func (p *pythonEval) Open(ctx context.Context) error { return p.input.Open(ctx) 
 // message per 10,000 rows spent a third of the server's time waking goroutines up.
 const pythonBatchesPerMessage = 8
 
-// pythonDefaultRowsPerCall is how many rows a scalar pandas (or Arrow row) UDF sees per call
-// when the session leaves spark.sql.execution.arrow.maxRecordsPerBatch unset. Spark's 10,000
-// bounds the JVM's memory per batch; here each call costs ~60 us of pandas overhead (Series
-// construction, operator dispatch), which at 10,000 rows was half the worker's time on plus-one
-// (decision 0026). One call per message of this many rows keeps a message of doubles at 1 MiB.
-var pythonDefaultRowsPerCall = envInt("QUIVER_UDF_ROWS", 1<<17)
+// pythonDefaultMessageBytes is the size of the arguments of one call of a scalar pandas (or
+// Arrow row) UDF when the session leaves spark.sql.execution.arrow.maxRecordsPerBatch unset.
+// Spark's 10,000 rows bound the JVM's memory per batch; here each call costs the worker a fixed
+// amount of Python (Series construction, operator dispatch, framing), which at 10,000 rows was
+// half its time on plus-one, and at 131,072 rows still ~40% more CPU than at 524,288 (decision
+// 0026 and its amendments). 4 MiB is a quarter of a worker's argument and result rings, so a
+// message still finds room while a UDF or a downstream operator holds an earlier one.
+const pythonDefaultMessageBytes = 4 << 20
+
+// pythonDefaultRowsPerCall is the rows per call for that size: 524,288 for one double argument,
+// fewer for wider ones, never below 131,072 (the QUIVER_UDF_ROWS environment variable fixes it,
+// for experiments).
+func (p *pythonEval) pythonDefaultRowsPerCall() int {
+	if rows := envInt("QUIVER_UDF_ROWS", 0); rows > 0 {
+		return rows
+	}
+	rowBytes := 0
+	for _, f := range p.argSchema.Fields() {
+		if fw, ok := f.Type.(arrow.FixedWidthDataType); ok && fw.BitWidth() >= 8 {
+			rowBytes += fw.BitWidth() / 8
+		} else {
+			rowBytes += 16 // booleans round up; strings and nested values are a guess
+		}
+	}
+	return min(1<<19, max(1<<17, pythonDefaultMessageBytes/max(rowBytes, 1)))
+}
 
 // rowsPerCall is the most rows a scalar UDF sees per call, and rowsPerMessage the most rows sent
 // to the worker in one Arrow message.
 func (p *pythonEval) batchSizes() (rowsPerCall, rowsPerMessage int) {
 	settings, err := pythonSettings(p.tc)
 	if err == nil && !settings.BatchSizeSet && !p.pickled && p.tc.BatchSize == DefaultBatchSize {
-		return pythonDefaultRowsPerCall, pythonDefaultRowsPerCall
+		rows := p.pythonDefaultRowsPerCall()
+		return rows, rows
 	}
 	rowsPerCall = p.tc.BatchSize
 	if p.pickled || rowsPerCall <= 0 {

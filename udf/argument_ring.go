@@ -39,7 +39,7 @@ type argumentRing struct {
 	pos uint64
 }
 
-// argumentRingSize holds 16 messages of 131,072 doubles (the default rows per message) with
+// argumentRingSize holds 4 messages of 524,288 doubles (the default rows per message) with
 // their validity bitmaps, as the result ring does.
 const argumentRingSize = 16 << 20
 

@@ -45,7 +45,7 @@ type resultRing struct {
 
 const (
 	ringHeader = 64
-	// ringSize holds 16 messages of 131,072 doubles with their validity bitmaps.
+	// ringSize holds 4 messages of 524,288 doubles with their validity bitmaps.
 	ringSize = 16 << 20
 	// shmDirectory is where ring files are created (a tmpfs on Linux) unless the pool's
 	// configuration names another; without it arguments and results go through the socket.

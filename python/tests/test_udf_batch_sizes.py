@@ -48,6 +48,24 @@ def test_unset_batch_size_calls_on_larger_batches_of_joined_input(spark):
     assert len(sizes) < 40
 
 
+def test_unset_batch_size_sizes_calls_by_argument_bytes(spark):
+    # Quiver's default: calls of about 4 MiB of arguments, 524,288 rows of one long, fewer rows
+    # for wider arguments (never fewer than 131,072). Input batches of 10,000 rows are joined
+    # whole, so a call is at most that size and within one batch of it.
+    df = spark.range(0, 2_000_000, 1, 1)
+    assert 524_288 - 10_000 < max(_call_sizes(df)) <= 524_288
+
+    @F.pandas_udf("long")
+    def call_size(a: pd.Series, b: pd.Series, c: pd.Series, d: pd.Series) -> pd.Series:
+        return pd.Series(np.full(len(a), len(a), dtype="int64"))
+
+    wide = df.select(call_size("id", (F.col("id") * 2).alias("b"), (F.col("id") * 3).alias("c"),
+                               (F.col("id") * 4).alias("d")).alias("n"))
+    sizes = wide.groupBy("n").count().toPandas()
+    assert 131_072 - 10_000 < int(sizes.n.max()) <= 131_072  # 4 MiB / 32 bytes per row
+    assert int((sizes.n * 0 + sizes["count"]).sum()) == 2_000_000
+
+
 def test_set_batch_size_is_honoured_even_at_sparks_default(spark, batch_size):
     batch_size(10_000)
     sizes = _call_sizes(spark.range(0, 45_000, 1, 1))

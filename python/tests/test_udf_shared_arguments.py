@@ -251,7 +251,7 @@ def test_iterator_and_arrow_row_udfs_read_the_ring(spark):
 def test_failures_leave_the_workers_usable_and_no_ring_files(spark):
     @F.pandas_udf("double")
     def fails_late(v: pd.Series) -> pd.Series:
-        if int(v.iloc[0]) >= 600_000:
+        if int(v.iloc[-1]) >= 900_000:  # a later message, whatever the rows per message
             raise ValueError("no more")
         return v + 0.5
 
@@ -261,7 +261,7 @@ def test_failures_leave_the_workers_usable_and_no_ring_files(spark):
 
     @F.pandas_udf("double")
     def dies(v: pd.Series) -> pd.Series:
-        if int(v.iloc[0]) >= 600_000:
+        if int(v.iloc[-1]) >= 900_000:
             os._exit(9)
         return v + 0.5
 
