@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterator
 # The worker must start even when optional imports fail, so it can report the failure.
 import pyarrow as pa
 
+from quiver import _result_allocator
 from quiver.v1 import expressions_pb2 as ex
 from quiver.v1 import worker_pb2
 
@@ -563,6 +564,8 @@ class _ResultRing:
     still reads is ever overwritten. With no room, a result goes through the socket instead."""
 
     def __init__(self, path: str, size: int):
+        import collections
+
         import numpy as np
 
         self.mm = _map_shared(path, _RING_HEADER + size)
@@ -571,6 +574,10 @@ class _ResultRing:
         self.pos = 0
         self.before = 0
         self.watermark = np.frombuffer(self.mm, dtype="<u8", count=1)
+        # [start, end, released] of regions whose values a numpy array still owns (a UDF computed
+        # into them and something kept the array, _result_allocator): the executor never heard of
+        # them, so its watermark may pass them; reserve stays below the oldest of them too.
+        self.held: Any = collections.deque()
 
     def reserve(self, n: int) -> int | None:
         """The position of a free region of n bytes, or None when the ring has no room."""
@@ -580,14 +587,28 @@ class _ResultRing:
         p = self.pos
         if p % self.size + n > self.size:
             p += self.size - p % self.size  # regions do not wrap around the end
-        if p + n - int(self.watermark[0]) > self.size:
+        low = int(self.watermark[0])
+        if self.held:
+            low = min(low, self.held[0][0])
+        if p + n - low > self.size:
             return None
         self.before, self.pos = self.pos, p + n
         return p
 
+    def hold(self, p: int, n: int) -> list:
+        """Keeps the region [p, p + n) out of use until release_held(record)."""
+        record = [p, p + _align(n), False]
+        self.held.append(record)
+        return record
+
+    def release_held(self, record: list) -> None:
+        record[2] = True
+        while self.held and self.held[0][2]:
+            self.held.popleft()
+
     def abandon(self, p: int, n: int) -> None:
         """Gives back the last reservation (the executor never heard of it)."""
-        if self.pos == p + _align(n):
+        if self.pos == p + _align(n) and not (self.held and self.held[-1][0] == p):
             self.pos = self.before
 
     def array(self, p: int, offset: int, dtype: Any, count: int) -> Any:
@@ -880,6 +901,8 @@ def _scalar_pandas(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Ou
     functions = [_scalar_function(w, fn) for fn in task.functions]
     limit = _max_records(task)
     ring = w.ring(task) if out.framed else None
+    # One function called once per message: it may compute its result straight into the ring.
+    allocator = _result_allocator.result_allocator() if ring is not None and len(functions) == 1 else None
     for message in reader:
         n_message = message.num_rows
         step = limit if 0 < limit < n_message else max(n_message, 1)
@@ -896,6 +919,19 @@ def _scalar_pandas(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Ou
         results = [_MessageResult(rt, n_message, None if region is None else
                                   ring.array(region, layout[i][0], _NUMPY_KINDS[rt], n_message))
                    for i, (_, _, _, rt) in enumerate(functions)]
+        if allocator is not None and region is not None and step == n_message:
+            placed = _PlacedCall(allocator, ring, region, layout, results[0])
+            out.current = functions[0][0]
+            placed.call(functions[0], _message_arguments(message, functions[0][2], views))
+            out.current = ""
+            region = placed.region
+            if region is not None and results[0].complete():
+                out.write_ring(region, layout[-1], n_message, [results[0].finish_in_ring(ring, region, layout[0])])
+                continue
+            out.write(pa.RecordBatch.from_arrays([results[0].finish()], schema=out.schema))
+            if region is not None:
+                ring.abandon(region, layout[-1])
+            continue
         for start in range(0, max(n_message, 1), step):
             end = min(start + step, n_message)
             n = end - start
@@ -925,6 +961,87 @@ def _scalar_pandas(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Ou
             # Written out through the socket (a call's result needed pandas' conversion): the
             # region goes back.
             ring.abandon(region, layout[-1])
+
+
+def _message_arguments(message: pa.RecordBatch, offsets: list[int], views: dict[int, Any]) -> list[Any]:
+    """A function's arguments over a whole message, as _scalar_pandas builds them per call."""
+    import pandas as pd
+
+    columns: dict[int, Any] = {}
+    for o in offsets:
+        if o not in columns:
+            view = views[o]
+            columns[o] = (_copy_on_write(pd.Series(view, copy=False)) if view is not None
+                          else _to_series_or_frame(message.column(o)))
+    return [columns[o] for o in offsets]
+
+
+class _PlacedCall:
+    """One call over a whole message whose result values numpy may allocate at the message's region
+    of the result ring (_result_allocator). After the call the values are where the executor reads
+    them when the result lies there and nothing but the worker referred to it (numpy freed it once
+    the worker dropped its reference); otherwise the result is copied in as usual. A region whose
+    values some Python object still owns is held (the ring reserves past it) until numpy frees it,
+    and the message takes another region (or the socket, with no room)."""
+
+    def __init__(self, allocator: Any, ring: _ResultRing, region: int, layout: list[Any], result: "_MessageResult"):
+        self.allocator = allocator
+        self.ring = ring
+        self.region: int | None = region
+        self.layout = layout
+        self.result = result
+        self.placement = _result_allocator.Placement(result.values.ctypes.data, result.values.nbytes)
+
+    def call(self, function: tuple, args: list[Any]) -> None:
+        name, f, _, _ = function
+        placement, result = self.placement, self.result
+        self.allocator.install(placement)
+        try:
+            value = f(*args)
+        except BaseException:
+            self.allocator.uninstall()
+            if placement.live:  # a traceback may keep an array over the region
+                self.hold()
+            raise
+        self.allocator.uninstall()
+        del args
+        if _lies_at(value, placement, result.dtype, result.size):
+            result.filled = result.size
+            del value
+            if placement.live:
+                # Kept by the UDF: it may still write there. The executor gets a copy.
+                values = result.values
+                self.hold()
+                result.values[:] = values
+            return
+        if placement.live:  # a temporary of the result's size, kept by the UDF
+            self.hold()
+        result.add(value, name, 0, result.size)
+
+    def hold(self) -> None:
+        """Leaves the region to the array that owns its values, and points the result at a new
+        region (or private memory)."""
+        import numpy as np
+
+        record = self.ring.hold(self.region, self.layout[-1])
+        self.placement.on_free = lambda: self.ring.release_held(record)
+        if not self.placement.live:  # freed in the meantime
+            self.ring.release_held(record)
+        self.region = self.ring.reserve(self.layout[-1])
+        rt, n = self.result.t, self.result.size
+        self.result.values = (np.empty(n, dtype=self.result.dtype) if self.region is None else
+                              self.ring.array(self.region, self.layout[0][0], _NUMPY_KINDS[rt], n))
+
+
+def _lies_at(value: Any, placement: Any, dtype: Any, n: int) -> bool:
+    """Whether a UDF's result is a Series of exactly the declared type whose values are the
+    placement's memory."""
+    import pandas as pd
+
+    if type(value) is not pd.Series or value.dtype != dtype or len(value) != n or not placement.live:
+        return False
+    values = value.to_numpy(copy=False)
+    return values.ctypes.data == placement.address and values.flags.c_contiguous
 
 
 def _ring_layout(types: list[pa.DataType], rows: int) -> list[Any] | None:
