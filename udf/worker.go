@@ -58,6 +58,10 @@ type Worker struct {
 	// the first task that asks for it (TaskOptions.ArgumentRing), nil when not available.
 	arguments      *argumentRing
 	argumentsTried bool
+	// sentSegments are the shared segments this worker was sent in S frames and not yet told
+	// were freed (announceSegments).
+	segmentsMu   sync.Mutex
+	sentSegments map[uint64]*sharedSegment
 }
 
 // PID is the worker's process id.
@@ -202,6 +206,9 @@ type Task struct {
 	finishOnce sync.Once
 	// ended is set by Finish, under mu; a late cancellation must not kill a reused worker.
 	ended bool
+	// segments are the shared segments the task sent (retained, under mu), released at Finish:
+	// the worker opens each by its descriptor when it reads the frame.
+	segments []*sharedSegment
 }
 
 // StartTask sends a task header. ctx cancellation and the timeout kill the worker: a worker stuck
@@ -240,6 +247,10 @@ func (w *Worker) StartTask(ctx context.Context, header *pb.WorkerTask, options T
 			return nil, err
 		}
 	}
+	if header.Config == nil {
+		header.Config = map[string]string{}
+	}
+	w.announceSegments(header.Config)
 	raw, err := proto.Marshal(header)
 	if err != nil {
 		return nil, errkind.Internal("encoding a worker task: %v", err)
@@ -381,6 +392,13 @@ func (t *Task) WriteMessage(batches []arrow.RecordBatch, rows int64) error {
 		return nil
 	}
 	if t.framedInput {
+		// Columns of stored DataFrames lie in shared segments the worker maps: nothing to copy.
+		if columns, ok := locateSegments(batches, rows); ok {
+			if err := t.writeSegmentFrame(columns, rows); err != nil {
+				return t.ioError(err)
+			}
+			return nil
+		}
 		written, err := t.worker.arguments.writeMessage(t.worker.w, batches, rows)
 		if err == nil && written {
 			// The frame is a hundred bytes: without the flush the worker would not see it until
@@ -577,6 +595,7 @@ func (t *Task) Finish() {
 		t.ended = true
 		t.mu.Unlock()
 		close(t.done)
+		t.releaseSegments()
 		if t.reader != nil {
 			t.reader.Release()
 			t.reader = nil

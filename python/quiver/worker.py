@@ -487,15 +487,79 @@ class _ArgumentRing:
         self.watermark[0] = regions[0][0] if regions else self.last_end
 
 
+class _SegmentMapping:
+    """A read-only mapping of one shared segment (udf/shared_segments.go): the base of every Arrow
+    buffer built over it, so the mapping lives (CPython unmaps the mmap when it dies) as long as
+    an array, numpy view or Series over it does, even after the cache below drops it."""
+
+    __slots__ = ("mm", "view", "address")
+
+    def __init__(self, mm: Any):
+        self.mm = mm
+        self.view = pa.py_buffer(mm)
+        self.address = self.view.address
+
+
+_SEGMENT_MAGIC = b"QVSEGMT1"
+
+
+class _Segments:
+    """The stored DataFrame columns the executor sends as S frames: each segment is a memfd of
+    the server, opened through /proc/<server>/fd/<fd> (same user; the worker is the server's
+    child) and mapped read-only, once, cached by segment id until the executor says it was freed.
+    The segment's header carries its id, checked after mapping, so a descriptor the server reused
+    for something else is never trusted."""
+
+    def __init__(self) -> None:
+        self.mappings: dict[int, _SegmentMapping] = {}
+        self.pid = 0
+
+    def configure(self, task: worker_pb2.WorkerTask) -> None:
+        pid = task.config.get("quiver.udf.segments_pid")
+        if pid:
+            self.pid = int(pid)
+        freed = task.config.get("quiver.udf.freed_segments")
+        if freed:
+            for segment_id in freed.split(","):
+                # Arrays still referencing the mapping keep it; it goes with the last of them.
+                self.mappings.pop(int(segment_id), None)
+
+    def mapping(self, segment_id: int, fd: int, size: int) -> _SegmentMapping:
+        m = self.mappings.get(segment_id)
+        if m is not None and len(m.mm) >= size:
+            return m
+        import mmap
+
+        path = f"/proc/{self.pid}/fd/{fd}"
+        try:
+            descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as e:
+            raise OSError(f"cannot open the server's shared segment {segment_id} at {path}: {e}; set "
+                          f"quiver.udf.sharedMemory=false to send UDF arguments through the socket") from None
+        try:
+            mm = mmap.mmap(descriptor, size, mmap.MAP_SHARED, mmap.PROT_READ)
+        finally:
+            os.close(descriptor)
+        if mm[:8] != _SEGMENT_MAGIC or struct.unpack_from("<Q", mm, 8)[0] != segment_id:
+            mm.close()
+            raise ValueError(f"{path} is not the server's shared segment {segment_id}")
+        m = _SegmentMapping(mm)
+        self.mappings[segment_id] = m
+        return m
+
+
 class _FramedInput:
     """A task's input sent as frames (udf/worker.go WriteMessage): b"R" and where a message lies
-    in the argument ring, b"I" and an Arrow IPC stream of one message (no room in the ring), b"E"
-    the end. Iterates over the messages as record batches, like the stream reader it replaces."""
+    in the argument ring, b"S" and where it lies in shared segments of stored DataFrames, b"I" and
+    an Arrow IPC stream of one message (no room in the ring), b"E" the end. Iterates over the
+    messages as record batches, like the stream reader it replaces."""
 
-    def __init__(self, infile: Any, ring: _ArgumentRing | None, schema: pa.Schema):
+    def __init__(self, infile: Any, ring: _ArgumentRing | None, schema: pa.Schema,
+                 segments: _Segments | None = None):
         self.infile = infile
         self.ring = ring
         self.schema = schema
+        self.segments = segments
         self.done = False
 
     def __iter__(self) -> "_FramedInput":
@@ -507,6 +571,8 @@ class _FramedInput:
         kind = self.infile.read(1)
         if kind == b"R":
             return self.ring_batch()
+        if kind == b"S":
+            return self.segment_batch()
         if kind == b"I":
             batches = list(pa.ipc.open_stream(self.infile))
             if len(batches) == 1:
@@ -530,11 +596,32 @@ class _FramedInput:
             if kind == b"R":
                 (n,) = struct.unpack("<I", infile.read(28)[24:])
                 infile.read(40 * n)
+            elif kind == b"S":
+                (n,) = struct.unpack("<I", infile.read(12)[8:])
+                infile.read(72 * n)
             elif kind == b"I":
                 for _ in pa.ipc.open_stream(infile):
                     pass
             else:
                 return  # b"E", or the connection is gone
+
+    def segment_batch(self) -> pa.RecordBatch:
+        rows, n = struct.unpack("<QI", self.infile.read(12))
+        columns = list(struct.iter_unpack("<QQQQQQQQQ", self.infile.read(72 * n)))
+        if n != len(self.schema):
+            raise ValueError(f"the executor sent {n} argument columns for a schema of {len(self.schema)}")
+        if self.segments is None:
+            raise ValueError("the executor sent arguments in shared segments without the server's pid")
+        arrays = []
+        for field, (segment_id, fd, size, values_offset, values_length, validity_offset, validity_length,
+                    nulls, offset) in zip(self.schema, columns):
+            if values_offset + values_length > size or validity_offset + validity_length > size:
+                raise ValueError(f"the executor described an argument buffer outside its segment of {size} bytes")
+            m = self.segments.mapping(segment_id, fd, size)
+            validity = pa.foreign_buffer(m.address + validity_offset, validity_length, base=m) if validity_length else None
+            values = pa.foreign_buffer(m.address + values_offset, values_length, base=m)
+            arrays.append(pa.Array.from_buffers(field.type, rows, [validity, values], null_count=nulls, offset=offset))
+        return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
 
     def ring_batch(self) -> pa.RecordBatch:
         start, length, rows, n = struct.unpack("<QQQI", self.infile.read(28))
@@ -625,6 +712,7 @@ class Worker:
         self.functions: dict[str, Callable] = {}
         self.result_ring: _ResultRing | None = None
         self.argument_ring: _ArgumentRing | None = None
+        self.segments = _Segments()
         self.profile_dir = os.environ.get("QUIVER_WORKER_PROFILE")
         self.tasks_profiled = 0
 
@@ -702,13 +790,15 @@ class Worker:
         return_schema = pa.ipc.read_schema(pa.py_buffer(task.return_schema.arrow_schema))
         state = _Output(self.outfile, return_schema, pickled, task.config.get("quiver.udf.framed_output") == "1")
         reader = None
+        self.segments.configure(task)
         try:
             if pickled:
                 self.pickled_rows(task, state)
             else:
                 if task.config.get("quiver.udf.framed_input") == "1":
                     reader = _FramedInput(self.infile, self.arguments(task),
-                                          pa.ipc.read_schema(pa.py_buffer(task.argument_schema.arrow_schema)))
+                                          pa.ipc.read_schema(pa.py_buffer(task.argument_schema.arrow_schema)),
+                                          self.segments)
                 else:
                     reader = pa.ipc.open_stream(self.infile)
                 handler = _HANDLERS.get(task.eval_type)
