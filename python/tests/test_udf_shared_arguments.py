@@ -61,7 +61,9 @@ def test_arguments_come_through_shared_memory_and_match_pandas(spark, socket_pat
     n = 500_000
     pdf = pd.DataFrame({"id": np.arange(n, dtype="int64"), "v": rng.normal(size=n), "w": rng.normal(size=n)})
     pdf.loc[pdf.id % 97 == 3, "v"] = np.nan  # nulls in the argument column
-    df = spark.createDataFrame(pdf)
+    # Computed columns: a stored DataFrame's own columns would reach the UDF in shared segments
+    # without any copy (test_udf_shared_tables.py); these are copied into the ring.
+    df = spark.createDataFrame(pdf).select("id", (F.col("v") * 1.0).alias("v"), (F.col("w") * 1.0).alias("w"))
 
     @F.pandas_udf("double")
     def plus_one(v: pd.Series) -> pd.Series:
