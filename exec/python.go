@@ -306,6 +306,10 @@ type pythonEval struct {
 
 func buildPythonEval(tc *TaskContext, n physical.Node, partition int) (Operator, error) {
 	node := n.(*physical.PythonEval)
+	if settings, err := pythonSettings(tc); err == nil && !settings.NoSharedMemory &&
+		len(node.Calls) > 0 && node.Calls[0].Function.EvalType != logical.PythonRowPickled {
+		placeStoredArguments(tc, node.Input, partition)
+	}
 	in, err := Build(tc, node.Input, partition)
 	if err != nil {
 		return nil, err

@@ -21,7 +21,6 @@ import (
 	"github.com/quiverdata/quiver/errkind"
 	"github.com/quiverdata/quiver/exec"
 	pb "github.com/quiverdata/quiver/proto/quiver/v1"
-	"github.com/quiverdata/quiver/udf"
 )
 
 const flightSQLPrefix = "type.googleapis.com/arrow.flight.protocol.sql."
@@ -319,10 +318,6 @@ func (s *Server) receiveFrame(stream flight.DataStreamReader, rowsPerPartition i
 	defer rdr.Release()
 	schema := rdr.Schema()
 	checked.schema = schema
-	// Fixed-width columns of a large upload go into shared memory the Python workers map, so a
-	// UDF's arguments reach them without a copy (udf/shared_segments.go).
-	placer := udf.NewSegmentPlacer(schema)
-	defer placer.Close()
 	for rdr.Next() {
 		b := rdr.RecordBatch()
 		if err := exec.ValidateBatch(schema, b); err != nil {
@@ -333,15 +328,6 @@ func (s *Server) receiveFrame(stream flight.DataStreamReader, rowsPerPartition i
 			continue
 		}
 		b.Retain()
-		if placer.Observe(b.NumRows()) {
-			// The upload just became large enough: what it holds goes into segments first, in order.
-			for _, p := range append(partitions, current) {
-				for i := range p {
-					p[i] = placer.Place(p[i])
-				}
-			}
-		}
-		b = placer.Place(b)
 		current = append(current, b)
 		currentRows += b.NumRows()
 		rows += b.NumRows()

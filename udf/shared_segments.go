@@ -273,101 +273,102 @@ func SharedSegmentCount() int {
 	return len(segments.byAddress)
 }
 
-// SegmentPlacer moves the fixed-width columns of an upload's batches into shared segments, once
-// the upload has reached SharedSegmentMinRows rows. Batches must be placed in their order.
-type SegmentPlacer struct {
-	schema   *arrow.Schema
-	columns  []*sharedSegment
-	rows     int64
-	active   bool
-	disabled bool
-}
-
-// NewSegmentPlacer returns a placer for an upload of schema, or nil when no column can be placed
-// or shared segments are not available.
-func NewSegmentPlacer(schema *arrow.Schema) *SegmentPlacer {
-	placeable := false
-	for _, f := range schema.Fields() {
-		placeable = placeable || ringableType(f.Type)
-	}
-	if !placeable || segmentsUnavailable.Load() {
-		return nil
-	}
-	return &SegmentPlacer{schema: schema, columns: make([]*sharedSegment, schema.NumFields())}
-}
-
-// segmentsUnavailable is set when creating a segment failed (no memfd): uploads stay in Go memory.
+// segmentsUnavailable is set when creating a segment failed (no memfd): columns stay in Go memory.
 var segmentsUnavailable atomic.Bool
 
-// Observe counts rows of the upload and reports whether placing starts now: the caller then
-// places every batch received so far, in order, before this one.
-func (p *SegmentPlacer) Observe(rows int64) bool {
-	if p == nil || p.active || p.disabled {
-		return false
-	}
-	p.rows += rows
-	if p.rows >= SharedSegmentMinRows {
-		p.active = true
-		return true
-	}
-	return false
+// inSegment reports whether a's values lie in a shared segment.
+func inSegment(a arrow.Array) bool {
+	values := a.Data().Buffers()[1]
+	return values != nil && values.Len() > 0 && segments.find(address(values.Bytes())) != nil
 }
 
-// Active reports whether batches are being placed.
-func (p *SegmentPlacer) Active() bool { return p != nil && p.active && !p.disabled }
-
-// Place returns b with its fixed-width columns in shared segments and releases b; when a segment
-// cannot be created, it returns b unchanged from then on.
-func (p *SegmentPlacer) Place(b arrow.RecordBatch) arrow.RecordBatch {
-	if !p.Active() {
-		return b
+// PlaceColumns copies the given columns (ordinals; nil: all) of batches, the consecutive batches
+// of one stored partition, into shared segments when they are of fixed-width types, not there
+// yet, and the partition has at least SharedSegmentMinRows rows. It returns the batches with
+// those columns replaced (the caller owns them; other columns are shared with batches), or nil
+// when there was nothing to place. batches are not released.
+func PlaceColumns(batches []arrow.RecordBatch, columns []int) []arrow.RecordBatch {
+	if len(batches) == 0 || segmentsUnavailable.Load() {
+		return nil
 	}
-	n := b.NumRows()
-	columns := make([]arrow.Array, b.NumCols())
-	for c := range columns {
-		a := b.Column(c)
-		if !ringableType(a.DataType()) || n > segmentCapacity {
-			a.Retain()
-			columns[c] = a
+	var rows int64
+	for _, b := range batches {
+		rows += b.NumRows()
+	}
+	if rows < SharedSegmentMinRows || rows == 0 {
+		return nil
+	}
+	schema := batches[0].Schema()
+	if columns == nil {
+		for c := range schema.NumFields() {
+			columns = append(columns, c)
+		}
+	}
+	var placing []int
+	for _, c := range columns {
+		if c < 0 || c >= schema.NumFields() || !ringableType(schema.Field(c).Type) {
 			continue
 		}
-		s := p.columns[c]
-		if s == nil || s.rows+n > s.capacity {
-			if s != nil {
-				s.release()
-				p.columns[c] = nil
-			}
-			created, err := newSharedSegment(a.DataType())
-			if err != nil {
-				segmentsUnavailable.Store(true)
-				p.disabled = true
-				for _, x := range columns[:c] {
-					x.Release()
+		// A column is placed whole or not at all: its first non-empty piece tells.
+		for _, b := range batches {
+			if b.NumRows() > 0 {
+				if !inSegment(b.Column(c)) {
+					placing = append(placing, c)
 				}
-				return b
+				break
 			}
-			s = created
-			p.columns[c] = s
 		}
-		columns[c] = s.append(a)
 	}
-	out := array.NewRecordBatch(b.Schema(), columns, n)
-	for _, a := range columns {
-		a.Release()
+	if len(placing) == 0 {
+		return nil
 	}
-	b.Release()
-	return out
-}
-
-// Close drops the upload's references: segments live on as long as batches over them do.
-func (p *SegmentPlacer) Close() {
-	if p == nil {
-		return
+	out := make([][]arrow.Array, len(batches))
+	for i, b := range batches {
+		out[i] = make([]arrow.Array, b.NumCols())
+		for c, a := range b.Columns() {
+			a.Retain()
+			out[i][c] = a
+		}
 	}
-	for i, s := range p.columns {
+	release := func() {
+		for _, columns := range out {
+			for _, a := range columns {
+				a.Release()
+			}
+		}
+	}
+	for _, c := range placing {
+		var s *sharedSegment
+		for i, b := range batches {
+			n := b.NumRows()
+			if n > segmentCapacity {
+				// Never the case at Quiver's batch sizes; such a column stays where it is.
+				break
+			}
+			if s == nil || s.rows+n > s.capacity {
+				if s != nil {
+					s.release()
+				}
+				created, err := newSharedSegment(schema.Field(c).Type)
+				if err != nil {
+					segmentsUnavailable.Store(true)
+					release()
+					return nil
+				}
+				s = created
+			}
+			placed := s.append(b.Column(c))
+			out[i][c].Release()
+			out[i][c] = placed
+		}
 		if s != nil {
-			s.release()
-			p.columns[i] = nil
+			s.release() // the writer's reference: the batches hold theirs
 		}
 	}
+	result := make([]arrow.RecordBatch, len(batches))
+	for i, b := range batches {
+		result[i] = array.NewRecordBatch(b.Schema(), out[i], b.NumRows())
+	}
+	release()
+	return result
 }

@@ -10,23 +10,21 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// placeAll places copies of batches (retained, Place releases its input) with an active placer.
-func placeAll(t *testing.T, schema *arrow.Schema, batches []arrow.RecordBatch) (*SegmentPlacer, []arrow.RecordBatch) {
+// placeAll places every fixed-width column of batches, however few rows they have.
+func placeAll(t *testing.T, batches []arrow.RecordBatch) []arrow.RecordBatch {
 	t.Helper()
-	placer := NewSegmentPlacer(schema)
-	if placer == nil {
-		t.Skip("no shared segments here")
+	minimum := SharedSegmentMinRows
+	SharedSegmentMinRows = 0
+	defer func() { SharedSegmentMinRows = minimum }()
+	out := PlaceColumns(batches, nil)
+	if out == nil {
+		t.Skip("no shared segments here (memfd_create failed)")
 	}
-	placer.active = true
-	out := make([]arrow.RecordBatch, len(batches))
-	for i, b := range batches {
-		b.Retain()
-		out[i] = placer.Place(b)
+	if again := PlaceColumns(out, nil); again != nil {
+		releaseAll(again)
+		t.Fatal("placed columns were placed again")
 	}
-	if placer.disabled {
-		t.Skip("memfd_create failed here")
-	}
-	return placer, out
+	return out
 }
 
 func releaseAll(batches []arrow.RecordBatch) {
@@ -48,7 +46,7 @@ func TestSharedSegmentsCarryStoredColumnsToAWorkerWithoutACopy(t *testing.T) {
 	originals := []arrow.RecordBatch{in.NewSlice(3, 20), in, in.NewSlice(1, 12)}
 	defer originals[0].Release()
 	defer originals[2].Release()
-	placer, stored := placeAll(t, in.Schema(), originals)
+	stored := placeAll(t, originals)
 	if got := SharedSegmentCount() - before; got != len(argumentTypes) {
 		t.Fatalf("%d segments for %d fixed-width columns", got, len(argumentTypes))
 	}
@@ -113,16 +111,15 @@ func TestSharedSegmentsCarryStoredColumnsToAWorkerWithoutACopy(t *testing.T) {
 		t.Fatal("the message of rows that are not consecutive did not go through the ring")
 	}
 
-	// The task released its references: the segments live exactly as long as the stored batches.
+	// The task released its references: the segments live exactly as long as batches over them.
 	releaseAll(stored)
+	if got := SharedSegmentCount() - before; got != len(argumentTypes) {
+		t.Fatalf("%d segments left while slices of the stored batches hold them, want %d", got, len(argumentTypes))
+	}
 	for i := range messages {
 		releaseAll(messages[i])
 		messages[i] = nil
 	}
-	if got := SharedSegmentCount() - before; got != len(argumentTypes) {
-		t.Fatalf("%d segments left while the upload holds them, want %d", got, len(argumentTypes))
-	}
-	placer.Close()
 	if got := SharedSegmentCount(); got != before {
 		t.Fatalf("%d segments left after every batch over them was released, want %d", got, before)
 	}
@@ -138,8 +135,7 @@ func TestSharedSegmentsCarryStoredColumnsToAWorkerWithoutACopy(t *testing.T) {
 		t.Fatalf("freed segments announced twice: %q", config[configFreedSegments])
 	}
 	// And the worker, told so, still runs tasks over new segments.
-	placer, stored = placeAll(t, in.Schema(), []arrow.RecordBatch{in})
-	defer placer.Close()
+	stored = placeAll(t, []arrow.RecordBatch{in})
 	defer releaseAll(stored)
 	got2, err := runMessages(t, w, mem, h, in.Schema(), [][]arrow.RecordBatch{stored})
 	defer releaseAll(got2)
@@ -198,8 +194,7 @@ func TestSharedSegmentValidityStartsWithTheFirstNulls(t *testing.T) {
 		batch("13 14 15 16", "t t f f", "m n o p"),
 	}
 	defer releaseAll(originals)
-	placer, stored := placeAll(t, schema, originals)
-	defer placer.Close()
+	stored := placeAll(t, originals)
 	defer releaseAll(stored)
 	if got := SharedSegmentCount() - before; got != 2 {
 		t.Fatalf("%d segments for two fixed-width columns", got)

@@ -1,9 +1,10 @@
 """Stored DataFrames in shared memory (decision 0026, amendment "stored DataFrames in shared
 memory"; udf/shared_segments.go).
 
-An upload's fixed-width columns are placed in memfd segments of the server; a scalar UDF's
-argument that is such a column reaches the worker as where its rows lie (an S frame), and the
-worker builds its arrays over a read-only mapping of /proc/<server>/fd/<fd>: nothing is copied.
+The first scalar UDF task over a stored partition places the fixed-width columns it reads in
+memfd segments of the server (one per partition and column); from then on a UDF argument that is
+such a column reaches the worker as where its rows lie (an S frame), and the worker builds its
+arrays over a read-only mapping of /proc/<server>/fd/<fd>: nothing is copied.
 The UDFs below read /proc/self/maps to tell where their input lies; every answer is compared with
 numpy/pandas/Python on the same data and with the socket path (quiver.udf.sharedMemory=false)."""
 
@@ -82,7 +83,7 @@ def test_stored_columns_reach_the_udf_in_shared_segments(spark, socket_path):
     rng = np.random.default_rng(7)
     pdf = pd.DataFrame({"id": np.arange(n, dtype="int64"), "v": rng.normal(size=n), "name": ["x"] * n})
     df = spark.createDataFrame(pdf)
-    assert _segment_descriptors(pid) == before + 2  # id and v; the string column stays in Go memory
+    assert _segment_descriptors(pid) == before  # nothing is placed until a UDF reads it
 
     @F.pandas_udf("double")
     def plus_one(v: pd.Series) -> pd.Series:
@@ -95,6 +96,7 @@ def test_stored_columns_reach_the_udf_in_shared_segments(spark, socket_path):
         return out.sort_values("id").reset_index(drop=True)
 
     shared = run()
+    assert _segment_descriptors(pid) == before + 2  # id and v of its one partition; not the strings
     socket_path()
     through_socket = run()
     assert shared.in_segment.sum() == n  # every message came straight from the stored column
@@ -112,9 +114,8 @@ UTC = datetime.timezone.utc
 
 @pytest.mark.parametrize("rows_per_call", [None, "1001"])
 def test_fixed_width_types_with_nulls_in_unaligned_batches(spark, socket_path, rows_per_call):
-    # Uploaded in batches of odd sizes (the first below the size at which an upload goes into
-    # segments, placed when the second arrives), so stored batches and messages start at rows that
-    # are not multiples of 8; with 1001 rows per call every message is a slice at such a row.
+    # Uploaded in batches of odd sizes, so stored batches and messages start at rows that are not
+    # multiples of 8; with 1001 rows per call every message is a slice at such a row.
     sizes = [999, 70_001, 33_333, 65_539, 131_071, 7]
     n = sum(sizes)
     rng = np.random.default_rng(5)
@@ -144,7 +145,6 @@ def test_fixed_width_types_with_nulls_in_unaligned_batches(spark, socket_path, r
     pid = _server_pid(spark)
     before = _segment_descriptors(pid)
     df = spark.createDataFrame(pa.Table.from_batches(batches))
-    assert _segment_descriptors(pid) == before + len(table.column_names)
 
     @F.pandas_udf("long")
     def total(b: pd.Series, s: pd.Series, i: pd.Series, l: pd.Series) -> pd.Series:
@@ -183,6 +183,7 @@ def test_fixed_width_types_with_nulls_in_unaligned_batches(spark, socket_path, r
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", rows_per_call)
     try:
         shared = run()
+        assert _segment_descriptors(pid) == before + len(table.column_names)  # one partition
         socket_path()
         through_socket = run()
     finally:
