@@ -3,6 +3,7 @@ package exec
 import (
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/quiverdata/quiver/planner/logical"
 	"github.com/quiverdata/quiver/planner/physical"
 	"github.com/quiverdata/quiver/udf"
 )
@@ -63,20 +64,52 @@ func samePartition(a, b []arrow.RecordBatch) bool {
 	return true
 }
 
-// placeStoredArguments places the stored columns a scalar Python UDF may read as arguments in
-// shared segments: those of each stored scan in the UDF's input pipeline (down to an exchange),
-// for the task's partition. Only for the framed Arrow forms with shared memory on.
-func placeStoredArguments(tc *TaskContext, n physical.Node, partition int) {
+// placeStoredArguments places in shared segments the stored columns a scalar Python UDF reads as
+// arguments, for the task's partition: those its argument references name, of each stored scan in
+// the UDF's input pipeline (down to an exchange). A column renamed on the way is not found and goes
+// through the argument ring, as any computed argument does.
+func placeStoredArguments(tc *TaskContext, node *physical.PythonEval, partition int) {
+	names := map[string]bool{}
+	for _, c := range node.Calls {
+		for _, argument := range pythonChain(c)[0].Args {
+			logical.Walk(argument, func(e logical.Expr) bool {
+				switch column := e.(type) {
+				case *logical.BoundRef:
+					names[column.ColumnName] = true
+				case *logical.ColumnRef:
+					names[column.ColumnName] = true
+				}
+				return true
+			})
+		}
+	}
+	if len(names) > 0 && tc.Store != nil {
+		placeStoredColumns(tc, node.Input, partition, names)
+	}
+}
+
+func placeStoredColumns(tc *TaskContext, n physical.Node, partition int, names map[string]bool) {
 	switch x := n.(type) {
 	case *physical.Exchange:
 		return
 	case *physical.StoredScan:
-		if tc.Store != nil {
-			tc.Store.PlaceShared(x.DataFrameID, partition, x.Projection)
+		var columns []int
+		for i, f := range x.OutSchema.Fields() {
+			if !names[f.Name] {
+				continue
+			}
+			if x.Projection != nil {
+				columns = append(columns, x.Projection[i])
+			} else {
+				columns = append(columns, i)
+			}
+		}
+		if len(columns) > 0 {
+			tc.Store.PlaceShared(x.DataFrameID, partition, columns)
 		}
 		return
 	}
 	for _, c := range n.Children() {
-		placeStoredArguments(tc, c, partition)
+		placeStoredColumns(tc, c, partition, names)
 	}
 }

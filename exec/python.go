@@ -308,7 +308,7 @@ func buildPythonEval(tc *TaskContext, n physical.Node, partition int) (Operator,
 	node := n.(*physical.PythonEval)
 	if settings, err := pythonSettings(tc); err == nil && !settings.NoSharedMemory &&
 		len(node.Calls) > 0 && node.Calls[0].Function.EvalType != logical.PythonRowPickled {
-		placeStoredArguments(tc, node.Input, partition)
+		placeStoredArguments(tc, node, partition)
 	}
 	in, err := Build(tc, node.Input, partition)
 	if err != nil {
