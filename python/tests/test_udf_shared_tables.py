@@ -265,7 +265,7 @@ def test_failures_over_shared_segments_leave_the_pool_usable_and_nothing_open(sp
 
     @F.pandas_udf("double")
     def fails_late(v: pd.Series) -> pd.Series:
-        if int(v.iloc[0]) >= 600_000:
+        if int(v.iloc[-1]) >= 900_000:  # a later message, whatever the rows per message
             raise ValueError("no more")
         return v + 0.5
 
@@ -274,7 +274,7 @@ def test_failures_over_shared_segments_leave_the_pool_usable_and_nothing_open(sp
 
     @F.pandas_udf("double")
     def dies(v: pd.Series) -> pd.Series:
-        if int(v.iloc[0]) >= 600_000:
+        if int(v.iloc[-1]) >= 900_000:  # a later message, whatever the rows per message
             os._exit(9)
         return v + 0.5
 
