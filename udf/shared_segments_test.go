@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"golang.org/x/sys/unix"
 )
 
 // placeAll places every fixed-width column of batches, however few rows they have.
@@ -264,4 +265,73 @@ func rows(values, flags, texts string) string {
 		out[i] = `{"v": ` + v[i] + `, "flag": ` + flag + `, "s": "` + s[i] + `"}`
 	}
 	return strings.Join(out, ",")
+}
+
+// A descriptor that is not the segment the frame names (as after the server reused the number)
+// is refused by the worker after mapping it, with a clear error; the worker stays in step and
+// serves the next task.
+func TestAWorkerRefusesADescriptorThatIsNotTheNamedSegment(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	p, py := newTestPool(t, 1)
+	in := argumentBatch(t, mem)
+	defer in.Release()
+	stored := placeAll(t, []arrow.RecordBatch{in})
+	defer releaseAll(stored)
+	w, err := p.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Release(w)
+	h := identityTask(t, py, in.Schema(), mem)
+
+	ranges, ok := locateSegments(stored, in.NumRows())
+	if !ok {
+		t.Fatal("a placed batch was not found in segments")
+	}
+	// The first column's frame names another segment id over the same (duplicated) descriptor.
+	genuine := ranges[0].segment
+	fd, err := unix.Dup(genuine.fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	impostor := &sharedSegment{id: genuine.id + 1<<40, fd: fd, size: genuine.size}
+	impostor.references.Store(1) // the task's reference is added by writeSegmentFrame
+	ranges[0].segment = impostor
+	task, err := w.StartTask(context.Background(), h, TaskOptions{Allocator: mem, Describe: "identity", ResultRing: true, ArgumentRing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if err := task.writeSegmentFrame(ranges, in.NumRows()); err != nil {
+			errc <- err
+			return
+		}
+		errc <- task.CloseInput(in.Schema())
+	}()
+	var readErr error
+	for {
+		b, err := task.ReadBatch()
+		if err != nil {
+			readErr = err
+			break
+		}
+		b.Release()
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	task.Finish()
+	impostor.release()
+	if readErr == nil || !strings.Contains(readErr.Error(), "is not the server's shared segment") {
+		t.Fatalf("got %v, want the worker to refuse the descriptor", readErr)
+	}
+	// The same worker, in step, runs the real frames next.
+	got, err := runMessages(t, w, mem, h, in.Schema(), [][]arrow.RecordBatch{stored})
+	defer releaseAll(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareColumns(t, mem, in.Schema(), got, []arrow.RecordBatch{in})
 }
