@@ -293,3 +293,48 @@ def test_failures_over_shared_segments_leave_the_pool_usable_and_nothing_open(sp
 
     _release(spark, df)
     assert _segment_descriptors(pid) == before
+
+
+def test_a_dataframe_dropped_while_a_query_reads_it(spark):
+    # The query's tasks hold the stored batches (and so the segments) they read; the drop frees
+    # them once the query is done, and its answer is complete and right.
+    import threading
+
+    pid = _server_pid(spark)
+    before = _segment_descriptors(pid)
+    n = 1_000_000
+    df = spark.createDataFrame(pd.DataFrame({"id": np.arange(n, dtype="int64")}))
+
+    @F.pandas_udf("double")
+    def zero(v: pd.Series) -> pd.Series:
+        return v * 0.0
+
+    df.select(zero("id")).collect()  # places the column
+    assert _segment_descriptors(pid) == before + 1
+    started = threading.Event()
+
+    @F.pandas_udf("double")
+    def slow(v: pd.Series) -> pd.Series:
+        import time
+
+        time.sleep(0.3)
+        return v * 2.0
+
+    result: list = []
+
+    def query() -> None:
+        started.set()
+        result.append(df.select(slow("id").alias("r")).agg(F.sum("r"), F.count("*")).collect()[0])
+
+    thread = threading.Thread(target=query)
+    thread.start()
+    started.wait()
+    import time
+
+    time.sleep(0.2)
+    _release(spark, df)
+    assert thread.is_alive()  # dropped mid-query
+    thread.join(60)
+    assert result and result[0][1] == n
+    assert result[0][0] == float(np.arange(n, dtype="float64").sum() * 2)
+    assert _segment_descriptors(pid) == before
