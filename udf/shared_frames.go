@@ -28,7 +28,7 @@ const (
 // segmentRange is where one argument column of a message lies in a segment: buffers starting at
 // a byte (the rows before the first, up to a multiple of 8, included) and the array offset.
 type segmentRange struct {
-	segment                        *sharedSegment
+	column                         *segmentColumn
 	valuesOffset, valuesLength     uint64
 	validityOffset, validityLength uint64 // validityLength 0: no nulls
 	nulls, arrayOffset             uint64
@@ -42,7 +42,7 @@ func address(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(
 func locateSegments(batches []arrow.RecordBatch, rows int64) ([]segmentRange, bool) {
 	out := make([]segmentRange, batches[0].NumCols())
 	for c := range out {
-		var s *sharedSegment
+		var s *segmentColumn
 		var first, next int64
 		var nulls int
 		started := false
@@ -63,7 +63,7 @@ func locateSegments(batches []arrow.RecordBatch, rows int64) ([]segmentRange, bo
 					return nil, false
 				}
 			}
-			if at < s.valuesAddress || at >= s.start()+uintptr(s.size) {
+			if at < s.valuesAddress || at >= s.end {
 				return nil, false
 			}
 			delta := int64(at - s.valuesAddress)
@@ -101,7 +101,7 @@ func locateSegments(batches []arrow.RecordBatch, rows int64) ([]segmentRange, bo
 			return nil, false
 		}
 		base := first &^ 7
-		r := segmentRange{segment: s, nulls: uint64(nulls), arrayOffset: uint64(first - base)}
+		r := segmentRange{column: s, nulls: uint64(nulls), arrayOffset: uint64(first - base)}
 		if s.isBool {
 			r.valuesOffset = s.valuesOffset + uint64(base/8)
 			r.valuesLength = uint64(bitutil.BytesForBits(next)) - uint64(base/8)
@@ -127,8 +127,8 @@ func (t *Task) writeSegmentFrame(columns []segmentRange, rows int64) error {
 		return errkind.Internal("%s: arguments written after the task ended", t.options.Describe)
 	}
 	for _, c := range columns {
-		c.segment.retain()
-		t.segments = append(t.segments, c.segment)
+		c.column.segment.retain()
+		t.segments = append(t.segments, c.column.segment)
 	}
 	t.mu.Unlock()
 	t.worker.noteSegments(columns)
@@ -138,7 +138,8 @@ func (t *Task) writeSegmentFrame(columns []segmentRange, rows int64) error {
 	frame = binary.LittleEndian.AppendUint64(frame, uint64(rows))
 	frame = binary.LittleEndian.AppendUint32(frame, uint32(len(columns)))
 	for _, c := range columns {
-		for _, v := range []uint64{c.segment.id, uint64(c.segment.fd), c.segment.size, c.valuesOffset, c.valuesLength,
+		s := c.column.segment
+		for _, v := range []uint64{s.id, uint64(s.fd), s.size, c.valuesOffset, c.valuesLength,
 			c.validityOffset, c.validityLength, c.nulls, c.arrayOffset} {
 			frame = binary.LittleEndian.AppendUint64(frame, v)
 		}
@@ -169,7 +170,7 @@ func (w *Worker) noteSegments(columns []segmentRange) {
 		w.sentSegments = map[uint64]*sharedSegment{}
 	}
 	for _, c := range columns {
-		w.sentSegments[c.segment.id] = c.segment
+		w.sentSegments[c.column.segment.id] = c.column.segment
 	}
 }
 

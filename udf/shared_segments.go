@@ -7,7 +7,6 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -21,32 +20,29 @@ import (
 // executor sends where the rows lie (an S frame) and the worker builds its arrays over its own
 // mapping (decision 0026, amendment "stored DataFrames in shared memory").
 //
-// A segment is one memfd holding one column of one upload, rows laid out by their index within
-// the segment: row r's value at valuesOffset + r*width (bit r for booleans) and its validity at
-// bit r of the validity region. Consecutive stored batches of a column are therefore consecutive
-// in memory, and a message made of several pieces of them is still one range. The file is sized
-// for segmentCapacity rows but sparse: only the pages written take memory.
+// A segment is one memfd holding the columns of one stored partition placed together
+// (PlaceColumns, called by the first scalar UDF task over the partition). Each column has a region
+// in it, rows laid out by their index within the partition: row r's value at valuesOffset +
+// r*width (bit r for booleans) and its validity at bit r of the region's validity bitmap.
+// Consecutive stored batches of a column are therefore consecutive in memory, and a message made
+// of several pieces of them is still one range.
 //
 // Lifetime: every Arrow buffer built over a segment has the segment as its allocator and holds
-// one reference; the upload holds one until it ends, and a UDF task that sent the segment to a
+// one reference; the placer holds one while it writes, and a UDF task that sent the segment to a
 // worker holds one until the task ends (the worker opens the segment by its descriptor, which
 // must stay open until then). The last reference unmaps it and closes the descriptor; workers
-// still mapping it keep the memory until they hear it was freed (Worker.freedSegments) and their
-// Python objects over it are gone.
+// still mapping it keep the memory until they hear it was freed (Worker.announceSegments) and
+// their Python objects over it are gone.
 
-// segmentHeader is the bytes before the validity region: a magic and the segment's id, which the
+// segmentHeader is the bytes before the first column: a magic and the segment's id, which the
 // worker checks after mapping /proc/<server>/fd/<fd>, so a reused descriptor is never trusted.
 const (
 	segmentHeader = 4096
 	segmentMagic  = "QVSEGMT1"
 )
 
-// segmentCapacity is how many rows of a column one segment holds (address space only: the file
-// is sparse); a longer column continues in a new segment.
-var segmentCapacity int64 = 1 << 26
-
-// SharedSegmentMinRows is the number of rows an upload must reach before its columns go into
-// shared segments: a small DataFrame is not worth descriptors and mappings.
+// SharedSegmentMinRows is the number of rows a stored partition must have for its columns to be
+// placed in shared segments: a small one is not worth a descriptor and mappings.
 var SharedSegmentMinRows = int64(envInt("QUIVER_SHARED_SEGMENT_MIN_ROWS", 1<<16))
 
 func envInt(name string, fallback int) int {
@@ -61,56 +57,84 @@ func envInt(name string, fallback int) int {
 
 var segmentIDs atomic.Uint64
 
+// sharedSegment is one memfd and its mapping in the server.
 type sharedSegment struct {
-	id     uint64
-	fd     int
-	size   uint64
-	data   []byte
-	typ    arrow.DataType
-	isBool bool
-	width  int64 // bytes per value; 0 for booleans (bits)
+	id   uint64
+	fd   int
+	size uint64
+	data []byte
 
-	capacity                       int64
-	validityOffset, valuesOffset   uint64
-	validityAddress, valuesAddress uintptr
-
-	// rows written, and whether the validity bits of all of them are written (set when a null is
-	// first seen; earlier rows are then marked valid). Fixed once the upload ends.
-	rows        int64
-	hasValidity bool
+	columns []*segmentColumn
 
 	references atomic.Int64
 	freed      atomic.Bool
 }
 
-func newSharedSegment(t arrow.DataType) (*sharedSegment, error) {
-	s := &sharedSegment{id: segmentIDs.Add(1), typ: t, isBool: t.ID() == arrow.BOOL, capacity: segmentCapacity}
-	if !s.isBool {
-		s.width = int64(t.(arrow.FixedWidthDataType).BitWidth() / 8)
+// segmentColumn is one column's region of a segment.
+type segmentColumn struct {
+	segment *sharedSegment
+	typ     arrow.DataType
+	isBool  bool
+	width   int64 // bytes per value; 0 for booleans (bits)
+
+	capacity                     int64
+	validityOffset, valuesOffset uint64 // within the segment
+	start, end                   uintptr
+	validityAddress              uintptr
+	valuesAddress                uintptr
+
+	// rows written, and whether the validity bits of all of them are written (set when a null is
+	// first seen; earlier rows are then marked valid). Fixed once placing ends.
+	rows        int64
+	hasValidity bool
+}
+
+// newSharedSegment creates a segment with a region of rows rows for each of types.
+func newSharedSegment(types []arrow.DataType, rows int64) (*sharedSegment, error) {
+	s := &sharedSegment{id: segmentIDs.Add(1)}
+	offset := uint64(segmentHeader)
+	for _, t := range types {
+		c := &segmentColumn{segment: s, typ: t, isBool: t.ID() == arrow.BOOL, capacity: rows}
+		if !c.isBool {
+			c.width = int64(t.(arrow.FixedWidthDataType).BitWidth() / 8)
+		}
+		c.validityOffset = offset
+		c.valuesOffset = align64(offset + uint64(bitutil.BytesForBits(rows)))
+		offset = align64(c.valuesOffset + valuesLength(t, rows))
+		s.columns = append(s.columns, c)
 	}
-	validityLength := (uint64(bitutil.BytesForBits(s.capacity)) + 4095) &^ 4095
-	s.validityOffset = segmentHeader
-	s.valuesOffset = segmentHeader + validityLength
-	s.size = s.valuesOffset + valuesLength(t, s.capacity)
+	s.size = offset
 	fd, err := unix.MemfdCreate(fmt.Sprintf("quiver-segment-%d", s.id), unix.MFD_CLOEXEC)
 	if err != nil {
+		// No memfd on this system: stored columns stay in Go memory from now on.
+		segmentsUnavailable.Store(true)
 		return nil, fmt.Errorf("creating a shared segment: %w", err)
 	}
-	if err := unix.Ftruncate(fd, int64(s.size)); err != nil {
+	// Reserve the pages now, so that memory running out is an error here and not a SIGBUS under
+	// a write.
+	if err := unix.Fallocate(fd, 0, 0, int64(s.size)); err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("sizing a shared segment: %w", err)
+		return nil, fmt.Errorf("reserving %d bytes for a shared segment: %w", s.size, err)
 	}
 	data, err := unix.Mmap(fd, 0, int(s.size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
 		unix.Close(fd)
 		return nil, fmt.Errorf("mapping a shared segment: %w", err)
 	}
+	// Map the pages at once (one system call, not a fault per page); where the kernel cannot,
+	// the writes fault them in.
+	unix.Madvise(data, unix.MADV_POPULATE_WRITE)
 	s.fd, s.data = fd, data
 	copy(data, segmentMagic)
 	binary.LittleEndian.PutUint64(data[8:], s.id)
-	s.validityAddress = uintptr(unsafe.Pointer(&data[s.validityOffset]))
-	s.valuesAddress = uintptr(unsafe.Pointer(&data[s.valuesOffset]))
-	s.references.Store(1) // the writer's
+	base := address(data)
+	for _, c := range s.columns {
+		c.start = base + uintptr(c.validityOffset)
+		c.validityAddress = c.start
+		c.valuesAddress = base + uintptr(c.valuesOffset)
+		c.end = c.valuesAddress + uintptr(valuesLength(c.typ, rows))
+	}
+	s.references.Store(1) // the placer's
 	segments.add(s)
 	return s, nil
 }
@@ -134,75 +158,68 @@ func (s *sharedSegment) release() {
 	}
 	segments.remove(s)
 	s.freed.Store(true)
-	unix.Munmap(s.data)
-	unix.Close(s.fd)
-	s.data = nil
-}
-
-func (s *sharedSegment) String() string {
-	return fmt.Sprintf("shared segment %d (%s, %d rows)", s.id, s.typ, s.rows)
-}
-
-// touch makes the kernel allocate the pages of data[start:end] at once (one system call, not a
-// fault per page); where the kernel cannot, the writes fault them in.
-func touch(data []byte, start, end uint64) {
-	start &^= 4095
-	if end-start >= 1<<16 {
-		unix.Madvise(data[start:end], unix.MADV_POPULATE_WRITE)
+	if s.data != nil {
+		unix.Munmap(s.data)
+		unix.Close(s.fd)
+		s.data = nil
 	}
 }
 
-// append copies a's rows after the segment's rows and returns the array over the segment (the
+func (s *sharedSegment) String() string {
+	return fmt.Sprintf("shared segment %d (%d columns, %d bytes)", s.id, len(s.columns), s.size)
+}
+
+// append copies a's rows after the column's rows and returns the array over the segment (the
 // caller releases it). The caller checked there is room.
-func (s *sharedSegment) append(a arrow.Array) arrow.Array {
+func (c *segmentColumn) append(a arrow.Array) arrow.Array {
+	s := c.segment
 	data := a.Data()
 	offset, n := int64(data.Offset()), int64(a.Len())
-	r := s.rows
+	r := c.rows
 	// Buffers start at the byte holding row r's bit, rounded down to a multiple of 8 rows, and the
 	// array's offset is r%8: bitmaps keep their bit positions, so nothing is shifted later.
 	base := r &^ 7
 	shift := r - base
 	var valuesStart, valuesEnd uint64
-	if s.isBool {
-		valuesStart = s.valuesOffset + uint64(base/8)
-		valuesEnd = s.valuesOffset + uint64(bitutil.BytesForBits(r+n))
+	if c.isBool {
+		valuesStart = c.valuesOffset + uint64(base/8)
+		valuesEnd = c.valuesOffset + uint64(bitutil.BytesForBits(r+n))
 	} else {
-		valuesStart = s.valuesOffset + uint64(base*s.width)
-		valuesEnd = s.valuesOffset + uint64((r+n)*s.width)
+		valuesStart = c.valuesOffset + uint64(base*c.width)
+		valuesEnd = c.valuesOffset + uint64((r+n)*c.width)
 	}
 	values := s.data[valuesStart:valuesEnd:valuesEnd]
-	touch(s.data, valuesStart, valuesEnd)
 	var source []byte
 	if buffer := data.Buffers()[1]; buffer != nil {
 		source = buffer.Bytes()
 	}
 	switch {
-	case s.isBool && source != nil:
+	case c.isBool && source != nil:
 		bitutil.CopyBitmap(source, int(offset), int(n), values, int(shift))
-	case s.isBool:
+	case c.isBool:
 		bitutil.SetBitsTo(values, shift, n, false)
 	case source != nil:
-		copy(values[shift*s.width:], source[offset*s.width:(offset+n)*s.width])
+		copy(values[shift*c.width:], source[offset*c.width:(offset+n)*c.width])
 	default:
-		clear(values[shift*s.width:])
+		clear(values[shift*c.width:])
 	}
 	nulls := a.NullN()
-	if nulls > 0 && !s.hasValidity {
+	if nulls > 0 && !c.hasValidity {
 		// The first nulls of the column: the rows before were all valid.
-		s.hasValidity = true
-		bitutil.SetBitsTo(s.data[s.validityOffset:], 0, r, true)
+		c.hasValidity = true
+		bitutil.SetBitsTo(s.data[c.validityOffset:], 0, r, true)
 	}
 	var validity []byte
-	if s.hasValidity {
-		validityEnd := s.validityOffset + uint64(bitutil.BytesForBits(r+n))
-		validity = s.data[s.validityOffset+uint64(base/8) : validityEnd : validityEnd]
+	if c.hasValidity {
+		validityEnd := c.validityOffset + uint64(bitutil.BytesForBits(r+n))
+		validity = s.data[c.validityOffset+uint64(base/8) : validityEnd : validityEnd]
 		if nulls > 0 && data.Buffers()[0] != nil {
 			bitutil.CopyBitmap(data.Buffers()[0].Bytes(), int(offset), int(n), validity, int(shift))
 		} else {
 			bitutil.SetBitsTo(validity, shift, n, true)
 		}
 	}
-	s.rows += n
+	c.rows += n
 
 	buffers := []*memory.Buffer{nil, memory.NewBufferWithAllocator(values, s)}
 	s.retain()
@@ -220,11 +237,13 @@ func (s *sharedSegment) append(a arrow.Array) arrow.Array {
 	return array.MakeFromData(out)
 }
 
-// segmentRegistry finds the segment an address lies in: the executor sees only Arrow buffers.
+// segmentRegistry finds the column region an address lies in: the executor sees only Arrow
+// buffers.
 type segmentRegistry struct {
 	mu sync.RWMutex
-	// byAddress is sorted by the mapping's start address.
-	byAddress []*sharedSegment
+	// byAddress is every live column region, sorted by start address.
+	byAddress []*segmentColumn
+	count     int
 }
 
 var segments segmentRegistry
@@ -232,45 +251,45 @@ var segments segmentRegistry
 func (g *segmentRegistry) add(s *sharedSegment) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	i := sort.Search(len(g.byAddress), func(i int) bool { return g.byAddress[i].start() > s.start() })
-	g.byAddress = append(g.byAddress, nil)
-	copy(g.byAddress[i+1:], g.byAddress[i:])
-	g.byAddress[i] = s
+	g.byAddress = append(g.byAddress, s.columns...)
+	sort.Slice(g.byAddress, func(i, j int) bool { return g.byAddress[i].start < g.byAddress[j].start })
+	g.count++
 }
 
 func (g *segmentRegistry) remove(s *sharedSegment) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for i, x := range g.byAddress {
-		if x == s {
-			g.byAddress = append(g.byAddress[:i], g.byAddress[i+1:]...)
-			return
+	kept := g.byAddress[:0]
+	for _, c := range g.byAddress {
+		if c.segment != s {
+			kept = append(kept, c)
 		}
 	}
+	clear(g.byAddress[len(kept):])
+	g.byAddress = kept
+	g.count--
 }
 
-func (s *sharedSegment) start() uintptr { return uintptr(unsafe.Pointer(&s.data[0])) }
-
-// find returns the live segment whose mapping holds address, or nil.
-func (g *segmentRegistry) find(address uintptr) *sharedSegment {
+// find returns the live column region holding address, or nil.
+func (g *segmentRegistry) find(address uintptr) *segmentColumn {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	i := sort.Search(len(g.byAddress), func(i int) bool { return g.byAddress[i].start() > address })
+	i := sort.Search(len(g.byAddress), func(i int) bool { return g.byAddress[i].start > address })
 	if i == 0 {
 		return nil
 	}
-	s := g.byAddress[i-1]
-	if address >= s.start()+uintptr(s.size) {
+	c := g.byAddress[i-1]
+	if address >= c.end {
 		return nil
 	}
-	return s
+	return c
 }
 
 // SharedSegmentCount is the number of live shared segments (tests check none leak).
 func SharedSegmentCount() int {
 	segments.mu.RLock()
 	defer segments.mu.RUnlock()
-	return len(segments.byAddress)
+	return segments.count
 }
 
 // segmentsUnavailable is set when creating a segment failed (no memfd): columns stay in Go memory.
@@ -283,10 +302,10 @@ func inSegment(a arrow.Array) bool {
 }
 
 // PlaceColumns copies the given columns (ordinals; nil: all) of batches, the consecutive batches
-// of one stored partition, into shared segments when they are of fixed-width types, not there
-// yet, and the partition has at least SharedSegmentMinRows rows. It returns the batches with
-// those columns replaced (the caller owns them; other columns are shared with batches), or nil
-// when there was nothing to place. batches are not released.
+// of one stored partition, into one new shared segment when they are of fixed-width types, not
+// in one yet, and the partition has at least SharedSegmentMinRows rows. It returns the batches
+// with those columns replaced (the caller owns them; other columns are shared with batches), or
+// nil when there was nothing to place. batches are not released.
 func PlaceColumns(batches []arrow.RecordBatch, columns []int) []arrow.RecordBatch {
 	if len(batches) == 0 || segmentsUnavailable.Load() {
 		return nil
@@ -305,15 +324,19 @@ func PlaceColumns(batches []arrow.RecordBatch, columns []int) []arrow.RecordBatc
 		}
 	}
 	var placing []int
+	var types []arrow.DataType
+	seen := map[int]bool{}
 	for _, c := range columns {
-		if c < 0 || c >= schema.NumFields() || !ringableType(schema.Field(c).Type) {
+		if c < 0 || c >= schema.NumFields() || seen[c] || !ringableType(schema.Field(c).Type) {
 			continue
 		}
+		seen[c] = true
 		// A column is placed whole or not at all: its first non-empty piece tells.
 		for _, b := range batches {
 			if b.NumRows() > 0 {
 				if !inSegment(b.Column(c)) {
 					placing = append(placing, c)
+					types = append(types, schema.Field(c).Type)
 				}
 				break
 			}
@@ -322,53 +345,24 @@ func PlaceColumns(batches []arrow.RecordBatch, columns []int) []arrow.RecordBatc
 	if len(placing) == 0 {
 		return nil
 	}
-	out := make([][]arrow.Array, len(batches))
-	for i, b := range batches {
-		out[i] = make([]arrow.Array, b.NumCols())
-		for c, a := range b.Columns() {
-			a.Retain()
-			out[i][c] = a
-		}
+	s, err := newSharedSegment(types, rows)
+	if err != nil {
+		return nil // the arguments go through the argument ring
 	}
-	release := func() {
-		for _, columns := range out {
-			for _, a := range columns {
-				a.Release()
-			}
-		}
-	}
-	for _, c := range placing {
-		var s *sharedSegment
-		for i, b := range batches {
-			n := b.NumRows()
-			if n > segmentCapacity {
-				// Never the case at Quiver's batch sizes; such a column stays where it is.
-				break
-			}
-			if s == nil || s.rows+n > s.capacity {
-				if s != nil {
-					s.release()
-				}
-				created, err := newSharedSegment(schema.Field(c).Type)
-				if err != nil {
-					segmentsUnavailable.Store(true)
-					release()
-					return nil
-				}
-				s = created
-			}
-			placed := s.append(b.Column(c))
-			out[i][c].Release()
-			out[i][c] = placed
-		}
-		if s != nil {
-			s.release() // the writer's reference: the batches hold theirs
-		}
-	}
+	defer s.release() // the placer's reference: the batches hold theirs
 	result := make([]arrow.RecordBatch, len(batches))
 	for i, b := range batches {
-		result[i] = array.NewRecordBatch(b.Schema(), out[i], b.NumRows())
+		out := make([]arrow.Array, b.NumCols())
+		for c, a := range b.Columns() {
+			out[c] = a
+		}
+		for j, c := range placing {
+			out[c] = s.columns[j].append(b.Column(c))
+		}
+		result[i] = array.NewRecordBatch(b.Schema(), out, b.NumRows())
+		for _, c := range placing {
+			out[c].Release()
+		}
 	}
-	release()
 	return result
 }

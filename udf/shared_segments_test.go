@@ -48,8 +48,8 @@ func TestSharedSegmentsCarryStoredColumnsToAWorkerWithoutACopy(t *testing.T) {
 	defer originals[0].Release()
 	defer originals[2].Release()
 	stored := placeAll(t, originals)
-	if got := SharedSegmentCount() - before; got != len(argumentTypes) {
-		t.Fatalf("%d segments for %d fixed-width columns", got, len(argumentTypes))
+	if got := SharedSegmentCount() - before; got != 1 {
+		t.Fatalf("%d segments for one partition's columns placed together", got)
 	}
 	for i := range stored {
 		for c := range argumentTypes {
@@ -105,8 +105,8 @@ func TestSharedSegmentsCarryStoredColumnsToAWorkerWithoutACopy(t *testing.T) {
 		flat = append(flat, m...)
 	}
 	compareColumns(t, mem, in.Schema(), got, flat)
-	if len(w.sentSegments) != len(argumentTypes) {
-		t.Fatalf("the worker was sent %d segments, want %d", len(w.sentSegments), len(argumentTypes))
+	if len(w.sentSegments) != 1 {
+		t.Fatalf("the worker was sent %d segments, want 1", len(w.sentSegments))
 	}
 	if w.arguments == nil || w.arguments.pos == 0 {
 		t.Fatal("the message of rows that are not consecutive did not go through the ring")
@@ -114,8 +114,8 @@ func TestSharedSegmentsCarryStoredColumnsToAWorkerWithoutACopy(t *testing.T) {
 
 	// The task released its references: the segments live exactly as long as batches over them.
 	releaseAll(stored)
-	if got := SharedSegmentCount() - before; got != len(argumentTypes) {
-		t.Fatalf("%d segments left while slices of the stored batches hold them, want %d", got, len(argumentTypes))
+	if got := SharedSegmentCount() - before; got != 1 {
+		t.Fatalf("%d segments left while slices of the stored batches hold them, want 1", got)
 	}
 	for i := range messages {
 		releaseAll(messages[i])
@@ -127,7 +127,7 @@ func TestSharedSegmentsCarryStoredColumnsToAWorkerWithoutACopy(t *testing.T) {
 	// The worker hears of the freed segments in its next task's header, once.
 	config := map[string]string{}
 	w.announceSegments(config)
-	if ids := strings.Split(config[configFreedSegments], ","); len(ids) != len(argumentTypes) {
+	if ids := strings.Split(config[configFreedSegments], ","); len(ids) != 1 || ids[0] == "" {
 		t.Fatalf("freed segments announced: %q", config[configFreedSegments])
 	}
 	config = map[string]string{}
@@ -197,8 +197,8 @@ func TestSharedSegmentValidityStartsWithTheFirstNulls(t *testing.T) {
 	defer releaseAll(originals)
 	stored := placeAll(t, originals)
 	defer releaseAll(stored)
-	if got := SharedSegmentCount() - before; got != 2 {
-		t.Fatalf("%d segments for two fixed-width columns", got)
+	if got := SharedSegmentCount() - before; got != 1 {
+		t.Fatalf("%d segments for one partition's two fixed-width columns", got)
 	}
 	if stored[0].Column(0).Data().Buffers()[0] != nil {
 		t.Fatal("a batch without nulls got a validity buffer")
@@ -228,7 +228,7 @@ func TestSharedSegmentValidityStartsWithTheFirstNulls(t *testing.T) {
 	// The worker's view of the range, built as the worker builds it, equals the pieces joined.
 	for c := range 2 {
 		r := ranges[c]
-		s := r.segment
+		s := r.column.segment
 		var validity *memory.Buffer
 		if r.validityLength > 0 {
 			validity = memory.NewBufferBytes(s.data[r.validityOffset : r.validityOffset+r.validityLength])
@@ -290,14 +290,16 @@ func TestAWorkerRefusesADescriptorThatIsNotTheNamedSegment(t *testing.T) {
 		t.Fatal("a placed batch was not found in segments")
 	}
 	// The first column's frame names another segment id over the same (duplicated) descriptor.
-	genuine := ranges[0].segment
+	genuine := ranges[0].column.segment
 	fd, err := unix.Dup(genuine.fd)
 	if err != nil {
 		t.Fatal(err)
 	}
 	impostor := &sharedSegment{id: genuine.id + 1<<40, fd: fd, size: genuine.size}
 	impostor.references.Store(1) // the task's reference is added by writeSegmentFrame
-	ranges[0].segment = impostor
+	region := *ranges[0].column
+	region.segment = impostor
+	ranges[0].column = &region
 	task, err := w.StartTask(context.Background(), h, TaskOptions{Allocator: mem, Describe: "identity", ResultRing: true, ArgumentRing: true})
 	if err != nil {
 		t.Fatal(err)
