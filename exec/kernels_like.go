@@ -469,7 +469,9 @@ func substringConstantBounds(ec *EvalContext, call *logical.Call, args []compute
 	defer a.Release()
 	in := stringsOf(a)
 	n := a.Len()
-	out := newStringOutput(n, n*int(k.Value))
+	// Each result is a piece of its input: never more bytes than the input's values, whatever
+	// the length asked for (Spark's substr(pos) without a length passes 2^31-1).
+	out := newStringOutput(n, min(n*int(k.Value), int(in.offsets[n]-in.offsets[0])))
 	for i := 0; i < n; i++ {
 		if !in.valid.get(i) {
 			out.appendEmpty()

@@ -1,15 +1,22 @@
 package exec_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/quiverdata/quiver/exec"
 	"github.com/quiverdata/quiver/exec/exectest"
+	"github.com/quiverdata/quiver/planner/analyzer"
 	"github.com/quiverdata/quiver/planner/logical"
+	"github.com/quiverdata/quiver/planner/physical"
 )
 
 // LIKE with a literal pattern (kernels_like.go, no regular expressions) against a plain reference
@@ -156,7 +163,9 @@ func TestSubstringLiteralBounds(t *testing.T) {
 		rows = append(rows, []any{v})
 	}
 	var cases []functionCase
-	for _, bounds := range [][2]int{{1, 2}, {2, 3}, {3, 0}, {5, 10}, {1, 100}, {40, 2}, {0, 2}, {-2, 1}, {2, -1}} {
+	// {3, 2^31-1} is Spark's substr(3) without a length: the output's size must come from the
+	// input, not from the length (it reserved rows x 2 GiB).
+	for _, bounds := range [][2]int{{1, 2}, {2, 3}, {3, 0}, {5, 10}, {1, 100}, {40, 2}, {0, 2}, {-2, 1}, {2, -1}, {3, 1<<31 - 1}} {
 		pos, length := bounds[0], bounds[1]
 		cases = append(cases, functionCase{fmt.Sprintf("substring %d %d", pos, length), "substring",
 			func(c []logical.Expr) []logical.Expr { return []logical.Expr{c[0], lit(pos), lit(length)} },
@@ -179,4 +188,46 @@ func TestSubstringLiteralBounds(t *testing.T) {
 			})})
 	}
 	runFunctionCases(t, schema, rows, cases)
+}
+
+// TestSubstringOfHugeLengthAllocatesByInput: substring(s, 3, 2^31-1) (Spark's substr(3)) reserved
+// rows x 2 GiB of Go memory for its output (16 GiB for eight rows in a test server); the output's
+// bytes are now bounded by the input's.
+func TestSubstringOfHugeLengthAllocatesByInput(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	b := array.NewStringBuilder(mem)
+	for i := 0; i < 100_000; i++ {
+		b.Append(fmt.Sprintf("value %d", i))
+	}
+	input := b.NewArray()
+	b.Release()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+	batch := array.NewRecordBatch(schema, []arrow.Array{input}, int64(input.Len()))
+	input.Release()
+	defer batch.Release()
+	ref := &logical.ColumnRef{AttrID: 1, ColumnName: "s", Type: arrow.BinaryTypes.String, Null: true}
+	resolved, err := analyzer.New(nil, analyzer.DefaultConfig()).ResolveCall("substring", []logical.Expr{ref, lit(3), lit(1<<31 - 1)}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound, err := physical.Bind(resolved, []*logical.ColumnRef{ref})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec := &exec.EvalContext{Ctx: context.Background(), Task: exectest.NewTaskContext(mem)}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got, err := exec.EvalArray(ec, bound, batch)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Release()
+	if s := got.(*array.String).Value(12345); s != "lue 12345" {
+		t.Errorf("row 12345: %q", s)
+	}
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 64<<20 {
+		t.Errorf("allocated %d MiB for 100,000 short strings", grown>>20)
+	}
 }
