@@ -333,7 +333,7 @@ func (p *Pool) handshake(conn *net.UnixConn) {
 		return
 	}
 	conn.SetReadDeadline(time.Time{})
-	ch <- accepted{conn: conn, pythonVersion: hello.PythonVersion}
+	ch <- accepted{conn: conn, pythonVersion: hello.PythonVersion, canOpenDescriptors: hello.CanOpenExecutorDescriptors}
 }
 
 // workerMallocTunables keeps freed memory in a worker's heap for the next message. By default
@@ -348,6 +348,8 @@ const workerMallocTunables = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.
 type accepted struct {
 	conn          *net.UnixConn
 	pythonVersion string
+	// canOpenDescriptors: the worker may open this process's descriptors (shared segments).
+	canOpenDescriptors bool
 }
 
 func newSecret() string {
@@ -413,6 +415,7 @@ func (p *Pool) start(ctx context.Context) (*Worker, error) {
 	case got := <-ch:
 		conn := got.conn
 		w.pythonVersion = got.pythonVersion
+		w.canMapSegments = got.canOpenDescriptors
 		p.mu.Lock()
 		p.workers[w] = true
 		closed := p.closed

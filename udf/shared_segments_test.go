@@ -337,3 +337,41 @@ func TestAWorkerRefusesADescriptorThatIsNotTheNamedSegment(t *testing.T) {
 	}
 	compareColumns(t, mem, in.Schema(), got, []arrow.RecordBatch{in})
 }
+
+// TestAWorkerThatCannotOpenDescriptorsGetsTheRing: a worker says in its hello whether it may open
+// this process's descriptors through /proc (here it may: same user). One that may not is never
+// sent S frames: stored columns take the argument ring, and the answers are the same.
+func TestAWorkerThatCannotOpenDescriptorsGetsTheRing(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	p, py := newTestPool(t, 1)
+	in := argumentBatch(t, mem)
+	defer in.Release()
+	stored := placeAll(t, []arrow.RecordBatch{in})
+	defer releaseAll(stored)
+
+	w, err := p.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Release(w)
+	if !w.canMapSegments {
+		t.Fatal("a worker of the same user said it cannot open the executor's descriptors")
+	}
+	w.canMapSegments = false // as a worker that cannot would say
+	stored[0].Retain()
+	messages := [][]arrow.RecordBatch{{stored[0]}}
+	defer releaseAll(messages[0])
+	got, err := runMessages(t, w, mem, identityTask(t, py, in.Schema(), mem), in.Schema(), messages)
+	defer releaseAll(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareColumns(t, mem, in.Schema(), got, []arrow.RecordBatch{in})
+	if len(w.sentSegments) != 0 {
+		t.Fatalf("the worker was sent %d segments", len(w.sentSegments))
+	}
+	if w.arguments == nil || w.arguments.pos == 0 {
+		t.Fatal("the stored columns did not go through the ring")
+	}
+}

@@ -62,6 +62,9 @@ type Worker struct {
 	// were freed (announceSegments).
 	segmentsMu   sync.Mutex
 	sentSegments map[uint64]*sharedSegment
+	// canMapSegments: the worker said it can open this process's descriptors through /proc, so
+	// stored columns may go as shared segments; otherwise they take the argument ring.
+	canMapSegments bool
 }
 
 // PID is the worker's process id.
@@ -393,7 +396,7 @@ func (t *Task) WriteMessage(batches []arrow.RecordBatch, rows int64) error {
 	}
 	if t.framedInput {
 		// Columns of stored DataFrames lie in shared segments the worker maps: nothing to copy.
-		if columns, ok := locateSegments(batches, rows); ok {
+		if columns, ok := locateSegments(batches, rows); ok && t.worker.canMapSegments {
 			if err := t.writeSegmentFrame(columns, rows); err != nil {
 				return t.ioError(err)
 			}

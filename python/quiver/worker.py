@@ -1631,6 +1631,17 @@ def _watch_parent() -> None:
             os._exit(3)
 
 
+def _can_open_executor_descriptors() -> bool:
+    """Whether /proc/<executor>/fd may be read: the kernel applies the same check (ptrace read
+    access: the same user, the executor dumpable) to listing it as to opening its entries, which
+    is how shared segments are mapped (_Segments.mapping)."""
+    try:
+        os.listdir(f"/proc/{os.getppid()}/fd")
+        return True
+    except OSError:
+        return False
+
+
 def main() -> None:
     path = os.environ.get("QUIVER_WORKER_SOCKET")
     secret = os.environ.pop("QUIVER_WORKER_SECRET", None)
@@ -1653,7 +1664,8 @@ def main() -> None:
         pass  # the system's limit applies
     sock.connect(path)
     w = Worker(sock)
-    hello = worker_pb2.WorkerHello(secret=secret, pid=os.getpid(), python_version=sys.version.split()[0])
+    hello = worker_pb2.WorkerHello(secret=secret, pid=os.getpid(), python_version=sys.version.split()[0],
+                                   can_open_executor_descriptors=_can_open_executor_descriptors())
     write_frame(w.outfile, hello.SerializeToString())
     w.outfile.flush()
     try:

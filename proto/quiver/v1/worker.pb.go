@@ -30,8 +30,12 @@ type WorkerHello struct {
 	Pid int32 `protobuf:"varint,2,opt,name=pid,proto3" json:"pid,omitempty"`
 	// (Required) The worker's Python version, "major.minor.micro".
 	PythonVersion string `protobuf:"bytes,3,opt,name=python_version,json=pythonVersion,proto3" json:"python_version,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Whether the worker may open the executor's descriptors through /proc/<executor pid>/fd (the
+	// same user, the executor dumpable): only then are stored DataFrame columns sent as shared
+	// segments (S frames); otherwise its arguments go through the argument ring or the socket.
+	CanOpenExecutorDescriptors bool `protobuf:"varint,4,opt,name=can_open_executor_descriptors,json=canOpenExecutorDescriptors,proto3" json:"can_open_executor_descriptors,omitempty"`
+	unknownFields              protoimpl.UnknownFields
+	sizeCache                  protoimpl.SizeCache
 }
 
 func (x *WorkerHello) Reset() {
@@ -83,6 +87,13 @@ func (x *WorkerHello) GetPythonVersion() string {
 		return x.PythonVersion
 	}
 	return ""
+}
+
+func (x *WorkerHello) GetCanOpenExecutorDescriptors() bool {
+	if x != nil {
+		return x.CanOpenExecutorDescriptors
+	}
+	return false
 }
 
 // WorkerTask is the header of one task: what to call and how to read the input.
@@ -449,11 +460,12 @@ var File_quiver_v1_worker_proto protoreflect.FileDescriptor
 
 const file_quiver_v1_worker_proto_rawDesc = "" +
 	"\n" +
-	"\x16quiver/v1/worker.proto\x12\tquiver.v1\x1a\x1bquiver/v1/expressions.proto\x1a\x15quiver/v1/types.proto\"^\n" +
+	"\x16quiver/v1/worker.proto\x12\tquiver.v1\x1a\x1bquiver/v1/expressions.proto\x1a\x15quiver/v1/types.proto\"\xa1\x01\n" +
 	"\vWorkerHello\x12\x16\n" +
 	"\x06secret\x18\x01 \x01(\tR\x06secret\x12\x10\n" +
 	"\x03pid\x18\x02 \x01(\x05R\x03pid\x12%\n" +
-	"\x0epython_version\x18\x03 \x01(\tR\rpythonVersion\"\xdc\x03\n" +
+	"\x0epython_version\x18\x03 \x01(\tR\rpythonVersion\x12A\n" +
+	"\x1dcan_open_executor_descriptors\x18\x04 \x01(\bR\x1acanOpenExecutorDescriptors\"\xdc\x03\n" +
 	"\n" +
 	"WorkerTask\x126\n" +
 	"\teval_type\x18\x01 \x01(\x0e2\x19.quiver.v1.PythonEvalTypeR\bevalType\x127\n" +

@@ -26,7 +26,7 @@ from quiver.v1 import expressions_pb2 as quiver_dot_v1_dot_expressions__pb2
 from quiver.v1 import types_pb2 as quiver_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16quiver/v1/worker.proto\x12\tquiver.v1\x1a\x1bquiver/v1/expressions.proto\x1a\x15quiver/v1/types.proto\"B\n\x0bWorkerHello\x12\x0e\n\x06secret\x18\x01 \x01(\t\x12\x0b\n\x03pid\x18\x02 \x01(\x05\x12\x16\n\x0epython_version\x18\x03 \x01(\t\"\xe9\x02\n\nWorkerTask\x12,\n\teval_type\x18\x01 \x01(\x0e\x32\x19.quiver.v1.PythonEvalType\x12,\n\tfunctions\x18\x02 \x03(\x0b\x32\x19.quiver.v1.WorkerFunction\x12(\n\rreturn_schema\x18\x03 \x01(\x0b\x32\x11.quiver.v1.Schema\x12\x17\n\x0fnum_key_columns\x18\x04 \x01(\x05\x12\x18\n\x10num_left_columns\x18\x05 \x01(\x05\x12\x14\n\x0cgroup_column\x18\x06 \x01(\x05\x12\x31\n\x06\x63onfig\x18\x07 \x03(\x0b\x32!.quiver.v1.WorkerTask.ConfigEntry\x12*\n\x0f\x61rgument_schema\x18\x08 \x01(\x0b\x32\x11.quiver.v1.Schema\x1a-\n\x0b\x43onfigEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xde\x01\n\x0eWorkerFunction\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ommand\x18\x02 \x01(\x0c\x12\x12\n\npython_ver\x18\x03 \x01(\t\x12\x18\n\x10\x61rgument_offsets\x18\x04 \x03(\x05\x12(\n\x0breturn_type\x18\x05 \x01(\x0b\x32\x13.quiver.v1.DataType\x12\x13\n\x0b\x66unction_id\x18\x06 \x01(\t\x12\x16\n\x0e\x61rgument_names\x18\x07 \x03(\t\x12(\n\x05\x63hain\x18\x08 \x03(\x0b\x32\x19.quiver.v1.WorkerFunction\"K\n\x10WorkerTaskResult\x12%\n\x05\x65rror\x18\x01 \x01(\x0b\x32\x16.quiver.v1.WorkerError\x12\x10\n\x08num_rows\x18\x02 \x01(\x03\"t\n\x0bWorkerError\x12\x15\n\rfunction_name\x18\x01 \x01(\t\x12\x16\n\x0e\x65xception_type\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x11\n\ttraceback\x18\x04 \x01(\t\x12\x12\n\nuser_error\x18\x05 \x01(\x08\x42\x37Z5github.com/quiverdata/quiver/proto/quiver/v1;quiverv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16quiver/v1/worker.proto\x12\tquiver.v1\x1a\x1bquiver/v1/expressions.proto\x1a\x15quiver/v1/types.proto\"i\n\x0bWorkerHello\x12\x0e\n\x06secret\x18\x01 \x01(\t\x12\x0b\n\x03pid\x18\x02 \x01(\x05\x12\x16\n\x0epython_version\x18\x03 \x01(\t\x12%\n\x1d\x63\x61n_open_executor_descriptors\x18\x04 \x01(\x08\"\xe9\x02\n\nWorkerTask\x12,\n\teval_type\x18\x01 \x01(\x0e\x32\x19.quiver.v1.PythonEvalType\x12,\n\tfunctions\x18\x02 \x03(\x0b\x32\x19.quiver.v1.WorkerFunction\x12(\n\rreturn_schema\x18\x03 \x01(\x0b\x32\x11.quiver.v1.Schema\x12\x17\n\x0fnum_key_columns\x18\x04 \x01(\x05\x12\x18\n\x10num_left_columns\x18\x05 \x01(\x05\x12\x14\n\x0cgroup_column\x18\x06 \x01(\x05\x12\x31\n\x06\x63onfig\x18\x07 \x03(\x0b\x32!.quiver.v1.WorkerTask.ConfigEntry\x12*\n\x0f\x61rgument_schema\x18\x08 \x01(\x0b\x32\x11.quiver.v1.Schema\x1a-\n\x0b\x43onfigEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xde\x01\n\x0eWorkerFunction\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ommand\x18\x02 \x01(\x0c\x12\x12\n\npython_ver\x18\x03 \x01(\t\x12\x18\n\x10\x61rgument_offsets\x18\x04 \x03(\x05\x12(\n\x0breturn_type\x18\x05 \x01(\x0b\x32\x13.quiver.v1.DataType\x12\x13\n\x0b\x66unction_id\x18\x06 \x01(\t\x12\x16\n\x0e\x61rgument_names\x18\x07 \x03(\t\x12(\n\x05\x63hain\x18\x08 \x03(\x0b\x32\x19.quiver.v1.WorkerFunction\"K\n\x10WorkerTaskResult\x12%\n\x05\x65rror\x18\x01 \x01(\x0b\x32\x16.quiver.v1.WorkerError\x12\x10\n\x08num_rows\x18\x02 \x01(\x03\"t\n\x0bWorkerError\x12\x15\n\rfunction_name\x18\x01 \x01(\t\x12\x16\n\x0e\x65xception_type\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x11\n\ttraceback\x18\x04 \x01(\t\x12\x12\n\nuser_error\x18\x05 \x01(\x08\x42\x37Z5github.com/quiverdata/quiver/proto/quiver/v1;quiverv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,15 +37,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_WORKERTASK_CONFIGENTRY']._loaded_options = None
   _globals['_WORKERTASK_CONFIGENTRY']._serialized_options = b'8\001'
   _globals['_WORKERHELLO']._serialized_start=89
-  _globals['_WORKERHELLO']._serialized_end=155
-  _globals['_WORKERTASK']._serialized_start=158
-  _globals['_WORKERTASK']._serialized_end=519
-  _globals['_WORKERTASK_CONFIGENTRY']._serialized_start=474
-  _globals['_WORKERTASK_CONFIGENTRY']._serialized_end=519
-  _globals['_WORKERFUNCTION']._serialized_start=522
-  _globals['_WORKERFUNCTION']._serialized_end=744
-  _globals['_WORKERTASKRESULT']._serialized_start=746
-  _globals['_WORKERTASKRESULT']._serialized_end=821
-  _globals['_WORKERERROR']._serialized_start=823
-  _globals['_WORKERERROR']._serialized_end=939
+  _globals['_WORKERHELLO']._serialized_end=194
+  _globals['_WORKERTASK']._serialized_start=197
+  _globals['_WORKERTASK']._serialized_end=558
+  _globals['_WORKERTASK_CONFIGENTRY']._serialized_start=513
+  _globals['_WORKERTASK_CONFIGENTRY']._serialized_end=558
+  _globals['_WORKERFUNCTION']._serialized_start=561
+  _globals['_WORKERFUNCTION']._serialized_end=783
+  _globals['_WORKERTASKRESULT']._serialized_start=785
+  _globals['_WORKERTASKRESULT']._serialized_end=860
+  _globals['_WORKERERROR']._serialized_start=862
+  _globals['_WORKERERROR']._serialized_end=978
 # @@protoc_insertion_point(module_scope)

@@ -9,14 +9,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class WorkerHello(_message.Message):
-    __slots__ = ("secret", "pid", "python_version")
+    __slots__ = ("secret", "pid", "python_version", "can_open_executor_descriptors")
     SECRET_FIELD_NUMBER: _ClassVar[int]
     PID_FIELD_NUMBER: _ClassVar[int]
     PYTHON_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CAN_OPEN_EXECUTOR_DESCRIPTORS_FIELD_NUMBER: _ClassVar[int]
     secret: str
     pid: int
     python_version: str
-    def __init__(self, secret: _Optional[str] = ..., pid: _Optional[int] = ..., python_version: _Optional[str] = ...) -> None: ...
+    can_open_executor_descriptors: bool
+    def __init__(self, secret: _Optional[str] = ..., pid: _Optional[int] = ..., python_version: _Optional[str] = ..., can_open_executor_descriptors: _Optional[bool] = ...) -> None: ...
 
 class WorkerTask(_message.Message):
     __slots__ = ("eval_type", "functions", "return_schema", "num_key_columns", "num_left_columns", "group_column", "config", "argument_schema")
