@@ -1012,35 +1012,15 @@ def _scalar_pandas(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Ou
         if allocator is not None and region is not None and step == n_message:
             placed = _PlacedCall(allocator, ring, region, layout, results[0])
             out.current = functions[0][0]
-            placed.call(functions[0], _message_arguments(message, functions[0][2], views))
-            out.current = ""
+            placed.call(functions[0], _call_arguments(message, views, {}, functions[0][2], 0, n_message))
             region = placed.region
-            if region is not None and results[0].complete():
-                out.write_ring(region, layout[-1], n_message, [results[0].finish_in_ring(ring, region, layout[0])])
-                continue
-            out.write(pa.RecordBatch.from_arrays([results[0].finish()], schema=out.schema))
-            if region is not None:
-                ring.abandon(region, layout[-1])
-            continue
-        for start in range(0, max(n_message, 1), step):
-            end = min(start + step, n_message)
-            n = end - start
-            columns: dict[int, Any] = {}
-            for (name, f, offsets, rt), result in zip(functions, results):
-                out.current = name
-                args = []
-                for o in offsets:
-                    column = columns.get(o)
-                    if column is None:
-                        view = views[o]
-                        if view is not None:
-                            column = _copy_on_write(pd.Series(view[start:end], copy=False))
-                        else:
-                            whole = message.column(o)
-                            column = _to_series_or_frame(whole if n == n_message else whole.slice(start, n))
-                        columns[o] = column
-                    args.append(column)
-                result.add(f(*args), name, start, n)
+        else:
+            for start in range(0, max(n_message, 1), step):
+                n = min(start + step, n_message) - start
+                columns: dict[int, Any] = {}
+                for (name, f, offsets, rt), result in zip(functions, results):
+                    out.current = name
+                    result.add(f(*_call_arguments(message, views, columns, offsets, start, n)), name, start, n)
         out.current = ""
         if region is not None and all(r.complete() for r in results):
             columns = [r.finish_in_ring(ring, region, layout[i]) for i, r in enumerate(results)]
@@ -1053,16 +1033,21 @@ def _scalar_pandas(w: Worker, task: worker_pb2.WorkerTask, reader: Any, out: _Ou
             ring.abandon(region, layout[-1])
 
 
-def _message_arguments(message: pa.RecordBatch, offsets: list[int], views: dict[int, Any]) -> list[Any]:
-    """A function's arguments over a whole message, as _scalar_pandas builds them per call."""
+def _call_arguments(message: pa.RecordBatch, views: dict[int, Any], columns: dict[int, Any], offsets: list[int],
+                    start: int, n: int) -> list[Any]:
+    """A function's arguments over rows [start, start + n) of a message. Primitive columns without
+    nulls are Series over slices of their numpy view (a fraction of converting each slice from
+    Arrow); columns caches them for the other functions of the same call."""
     import pandas as pd
 
-    columns: dict[int, Any] = {}
     for o in offsets:
         if o not in columns:
             view = views[o]
-            columns[o] = (_copy_on_write(pd.Series(view, copy=False)) if view is not None
-                          else _to_series_or_frame(message.column(o)))
+            if view is not None:
+                columns[o] = _copy_on_write(pd.Series(view[start:start + n], copy=False))
+            else:
+                whole = message.column(o)
+                columns[o] = _to_series_or_frame(whole if n == message.num_rows else whole.slice(start, n))
     return [columns[o] for o in offsets]
 
 
