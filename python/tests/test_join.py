@@ -70,7 +70,9 @@ def test_non_equi_join(spark, frames, how):
     ldf, rdf = spark.createDataFrame(l), spark.createDataFrame(r)
     got = ldf.join(rdf, ldf["v"] > rdf["w"] / 10, how)
     cols = "l.*" if how == "left_anti" else "l.*, r.*"
-    want = duck(f"SELECT {cols} FROM l {SQL_JOIN[how]} JOIN r ON l.v > r.w / 10", l=l, r=r)
+    # `IS TRUE` leaves the condition's meaning alone: DuckDB 1.5 runs a lone inner comparison as an
+    # inequality join that drops the NaN rows its own `>` orders above every number (decision 0029).
+    want = duck(f"SELECT {cols} FROM l {SQL_JOIN[how]} JOIN r ON (l.v > r.w / 10) IS TRUE", l=l, r=r)
     assert_rows(rows_of(got), want)
 
 

@@ -52,7 +52,7 @@ def test_group_by_agg_with_over(emp):
 def test_ratio_to_total(emp):
     df = emp.groupBy("dept").agg(F.expr("sum(pay) / sum(sum(pay)) OVER () AS share"))
     assert df.columns == ["dept", "share"]
-    expected = duck("SELECT dept, sum(pay) / sum(sum(pay)) OVER () share FROM emp GROUP BY dept")
+    expected = duck("SELECT dept, sum(pay) / sum(sum(pay)) OVER () AS share FROM emp GROUP BY dept")
     assert [r[0] for r in got(df)] == [r[0] for r in expected]
     assert [r[1] for r in got(df)] == pytest.approx([r[1] for r in expected])
 
