@@ -213,8 +213,11 @@ func pickByKernel(greatest bool) Kernel {
 					best = p
 					continue
 				}
+				// A later row with an equal ordering wins, as in Spark, whose MaxMinBy keeps the
+				// value it holds only while it is strictly better: over an ordered window frame,
+				// max_by answers with the last of the tied rows.
 				c := compare(int(p), int(best))
-				if (greatest && c > 0) || (!greatest && c < 0) {
+				if (greatest && c >= 0) || (!greatest && c <= 0) {
 					best = p
 				}
 			}

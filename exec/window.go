@@ -534,6 +534,13 @@ func (w *windowOperator) frameAggregate(ec *EvalContext, we *logical.WindowExpr,
 	if err != nil {
 		return nil, err
 	}
+	switch name {
+	case "count", "sum", "avg", "mean", "min", "max", "first", "last":
+	default:
+		if call, ok := we.Function.(*logical.AggregateCall); ok {
+			return w.frameAccumulate(ec, call, b, lo, hi)
+		}
+	}
 	n := f.n
 	var values arrow.Array
 	if len(args) > 0 {
@@ -659,7 +666,7 @@ func (w *windowOperator) frameAggregate(ec *EvalContext, we *logical.WindowExpr,
 		}
 		return out, nil
 	}
-	return nil, errkind.NotImplemented("aggregate %s over a window is not supported yet; supported: sum, avg, min, max, count, first, last", name)
+	return nil, errkind.NotImplemented("aggregate %s over a window", we.Function.String())
 }
 
 func (w *windowOperator) sumAverage(display, name string, values arrow.Array, resultType arrow.DataType, lo, hi, partStart []int32, countIn func(int) int64) (arrow.Array, error) {

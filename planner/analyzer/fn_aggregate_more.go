@@ -16,9 +16,9 @@ import (
 // max, try_sum/try_avg sum wider and convert without raising, string_agg/listagg joins
 // collect_list, max_by/min_by and mode pick from a collected list, regr_count/regr_avgx/regr_avgy
 // count and average the rows where both arguments are non-null. product, corr, covar_pop and
-// covar_samp have their own accumulators (exec/aggregate_functions_more.go). Over a window only
-// the ones that are a single aggregate call run (count_if, bool_and/bool_or and their aliases,
-// regr_count); the window planner does not take a call around an aggregate.
+// covar_samp have their own accumulators (exec/aggregate_functions_more.go). Over a window, the
+// window planner splits a call around aggregates into windows over each of them
+// (protoplan.distributeWindows).
 
 func init() {
 	registerFunction(resolveCountIf, "count_if")

@@ -12,6 +12,10 @@ import (
 // aggregation (a plain or a grouping-sets one) computing the given outputs over input; grouping
 // are its keys. ok is false when no output holds a window.
 func (c *Converter) aggregateWithWindows(grouping []logical.Expr, outputs []logical.Named, build func(computed []logical.Named) (logical.Plan, error)) (logical.Plan, bool, error) {
+	outputs, err := distributeWindows(outputs)
+	if err != nil {
+		return nil, true, err
+	}
 	windowed := make([]bool, len(outputs))
 	hasWindows := false
 	for i, o := range outputs {

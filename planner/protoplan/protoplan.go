@@ -142,6 +142,11 @@ func (c *Converter) Project(input logical.Plan, exprs []logical.Expr) (logical.P
 	if err != nil {
 		return nil, err
 	}
+	// A window over composed aggregates is planned as the windows of its aggregates, before the
+	// planners look for aggregates outside windows.
+	if named, err = distributeWindows(named); err != nil {
+		return nil, err
+	}
 	for _, planner := range projectPlanners {
 		if p, ok, err := planner(c, input, named); ok || err != nil {
 			return p, err

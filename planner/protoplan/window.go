@@ -1,6 +1,8 @@
 package protoplan
 
 import (
+	"strings"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
@@ -104,6 +106,10 @@ func literalInt64(l *logical.Literal) (int64, bool) {
 // planWindows turns a projection holding window expressions into Window nodes (one per distinct
 // PARTITION BY / ORDER BY, stacked) under a Project that refers to their outputs.
 func planWindows(c *Converter, input logical.Plan, named []logical.Named) (logical.Plan, bool, error) {
+	named, err := distributeWindows(named)
+	if err != nil {
+		return nil, true, err
+	}
 	var windows []*logical.WindowExpr
 	for _, n := range named {
 		var err error
@@ -185,6 +191,108 @@ func planWindows(c *Converter, input logical.Plan, named []logical.Named) (logic
 	return &logical.Project{Input: plan, Expressions: exprs}, true, nil
 }
 
+// distributeWindows rewrites a window over an expression of aggregates (string_agg, max_by,
+// percentile and mode are functions of collect_list) into that expression of windows, one per
+// aggregate, each with the window's partitioning, order and frame. An unaliased column keeps the
+// name Spark gives the whole window: max_by(x, y) OVER (...).
+func distributeWindows(named []logical.Named) ([]logical.Named, error) {
+	out := make([]logical.Named, len(named))
+	for i, n := range named {
+		if a, ok := n.(*logical.Alias); ok {
+			if w, ok := a.Child.(*logical.WindowExpr); ok && a.Alias == w.String() && composedOfAggregates(w) {
+				complete := *w
+				if complete.Frame == nil {
+					complete.Frame = logical.DefaultFrame(len(w.OrderSpec) > 0)
+				}
+				child, err := distributeWindow(w)
+				if err != nil {
+					return nil, err
+				}
+				cp := *a
+				cp.Alias = complete.String()
+				cp.Child = child
+				out[i] = &cp
+				continue
+			}
+		}
+		e, err := distributeWithin(n)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = e.(logical.Named)
+	}
+	return out, nil
+}
+
+func distributeWithin(e logical.Expr) (logical.Expr, error) {
+	if w, ok := e.(*logical.WindowExpr); ok {
+		if composedOfAggregates(w) {
+			return distributeWindow(w)
+		}
+		return e, nil
+	}
+	children := e.Children()
+	if len(children) == 0 {
+		return e, nil
+	}
+	next := make([]logical.Expr, len(children))
+	changed := false
+	for i, child := range children {
+		var err error
+		if next[i], err = distributeWithin(child); err != nil {
+			return nil, err
+		}
+		changed = changed || next[i] != child
+	}
+	if !changed {
+		return e, nil
+	}
+	return e.WithChildren(next), nil
+}
+
+// composedOfAggregates reports whether w's function is an expression over aggregates rather than
+// an aggregate, a window function or a pandas UDF.
+func composedOfAggregates(w *logical.WindowExpr) bool {
+	switch fn := logical.StripAlias(w.Function).(type) {
+	case *logical.AggregateCall, *logical.PythonUDF:
+		return false
+	case *logical.Call:
+		if analyzer.WindowOnlyFunctions[fn.Function] {
+			return false
+		}
+	}
+	return logical.ContainsAggregate(w.Function)
+}
+
+func distributeWindow(w *logical.WindowExpr) (logical.Expr, error) {
+	// Spark computes median as an ordered-set aggregate (percentile_cont WITHIN GROUP), which
+	// takes no ORDER BY or frame of a window; percentile, the same value, takes both.
+	if call, ok := logical.StripAlias(w.Function).(*logical.Call); ok && strings.HasPrefix(call.Display, "median(") && (len(w.OrderSpec) > 0 || w.Frame != nil) {
+		return nil, errkind.Invalid("[INVALID_WINDOW_SPEC_FOR_AGGREGATION_FUNC] Cannot specify ORDER BY or a window frame for \"%s\": use percentile(x, 0.5) over an ordered window or a frame, or median over Window.partitionBy(...) alone", call.String())
+	}
+	frame := w.Frame
+	if frame == nil {
+		frame = logical.DefaultFrame(len(w.OrderSpec) > 0)
+	}
+	var over func(e logical.Expr) logical.Expr
+	over = func(e logical.Expr) logical.Expr {
+		if a, ok := e.(*logical.AggregateCall); ok {
+			f := *frame
+			return &logical.WindowExpr{Function: a, PartitionSpec: w.PartitionSpec, OrderSpec: w.OrderSpec, Frame: &f}
+		}
+		children := e.Children()
+		if len(children) == 0 {
+			return e
+		}
+		next := make([]logical.Expr, len(children))
+		for i, child := range children {
+			next[i] = over(child)
+		}
+		return e.WithChildren(next)
+	}
+	return over(logical.StripAlias(w.Function)), nil
+}
+
 // PlanWindows plans resolved window expressions over input as a projection does (Window nodes
 // under a Project); the SQL planner uses it for windows over an aggregate's output.
 func PlanWindows(c *Converter, input logical.Plan, named []logical.Named) (logical.Plan, error) {
@@ -252,8 +360,11 @@ func completeWindow(w *logical.WindowExpr) error {
 	if u, ok := fn.(*logical.PythonUDF); ok && u.Function.EvalType == logical.PythonGroupedAggPandas {
 		return completePythonWindow(w)
 	}
+	if a, ok := fn.(*logical.AggregateCall); ok && a.Distinct {
+		return errkind.Invalid("[DISTINCT_WINDOW_FUNCTION_UNSUPPORTED] Distinct window functions are not supported: '%s'; aggregate the distinct values first (collect_set over the window, or a groupBy and a join)", fn.String())
+	}
 	if !IsWindowAggregate(fn) {
-		return errkind.Invalid("'%s' cannot be used over a window: use an aggregate (sum, avg, min, max, count, first, last) or a window function (row_number, rank, dense_rank, percent_rank, cume_dist, ntile, lag, lead)", fn.String())
+		return errkind.Invalid("'%s' cannot be used over a window: use an aggregate (sum, avg, collect_list, stddev, ...) or a window function (row_number, rank, dense_rank, percent_rank, cume_dist, ntile, lag, lead)", fn.String())
 	}
 	if w.Frame == nil {
 		w.Frame = logical.DefaultFrame(len(w.OrderSpec) > 0)
@@ -276,15 +387,12 @@ func completeWindow(w *logical.WindowExpr) error {
 	return nil
 }
 
-// WindowAggregateFunctions are the aggregates a window can compute over a frame.
-var WindowAggregateFunctions = map[string]bool{
-	"sum": true, "avg": true, "mean": true, "min": true, "max": true, "count": true, "first": true, "last": true,
-}
-
-// IsWindowAggregate reports whether fn is an aggregate a Window node can evaluate.
+// IsWindowAggregate reports whether fn is an aggregate a Window node can evaluate: any aggregate
+// without DISTINCT or FILTER (exec computes sum, avg, min, max, count, first and last with frame
+// algorithms of their own, and the others with their accumulators).
 func IsWindowAggregate(fn logical.Expr) bool {
-	name, _, ok := WindowAggregate(fn)
-	return ok && WindowAggregateFunctions[name]
+	_, _, ok := WindowAggregate(fn)
+	return ok
 }
 
 // WindowAggregate unpacks an aggregate call: its function name and arguments.

@@ -1118,6 +1118,85 @@ def window_avg_running_desc(spark):
     return people(spark).select("id", F.avg("salary").over(w).alias("a"))
 
 
+@program("window")
+def window_collect_list_frames(spark):
+    """collect_list over a running, a sliding and an ahead-only frame (empty at the end)."""
+    w = Window.partitionBy("dept").orderBy("id")
+    return people(spark).select(
+        "id",
+        F.collect_list("name").over(w.rowsBetween(Window.unboundedPreceding, Window.currentRow)).alias("running"),
+        F.collect_list("age").over(Window.orderBy("id").rowsBetween(-2, 1)).alias("sliding"),
+        F.collect_list("id").over(w.rowsBetween(1, 2)).alias("ahead"))
+
+
+@program("window")
+def window_moments_over_partitions(spark):
+    """stddev, variance, skewness and kurtosis over whole partitions and running frames, NaN included."""
+    w = Window.partitionBy("dept")
+    running = Window.orderBy("id").rowsBetween(Window.unboundedPreceding, 0)
+    return people(spark).select(
+        "id",
+        F.stddev("salary").over(w).alias("sd"),
+        F.var_pop("age").over(w).alias("vp"),
+        F.stddev_pop("age").over(running).alias("sdr"),
+        F.skewness("age").over(running).alias("sk"),
+        F.kurtosis("id").over(running).alias("ku"))
+
+
+@program("window")
+def window_unaliased_collect_and_stddev(spark):
+    """Spark's names for aggregates over a window: the function, then OVER and the completed frame."""
+    w = Window.partitionBy("dept").orderBy("id")
+    return people(spark).select("id", F.collect_list("age").over(w), F.stddev("age").over(Window.partitionBy("dept")))
+
+
+@program("window")
+def window_composed_aggregates(spark):
+    """Aggregates Spark builds from others over windows: max_by, min_by, percentile, median, percentile_approx, string_agg."""
+    w = Window.partitionBy("dept").orderBy("id")
+    return people(spark).select(
+        "id",
+        F.max_by("name", "age").over(w).alias("oldest_so_far"),
+        F.min_by("id", "salary").over(Window.partitionBy("dept")).alias("cheapest"),
+        F.percentile("age", 0.5).over(Window.orderBy("id").rowsBetween(-1, 1)).alias("med3"),
+        F.median("salary").over(Window.partitionBy("dept")).alias("med"),
+        F.percentile_approx("age", 0.5).over(Window.partitionBy("dept")).alias("p50"),
+        F.string_agg("name", "|").over(w).alias("names"))
+
+
+@program("window")
+def window_unaliased_max_by(spark):
+    """The name Spark gives a composed aggregate over a window."""
+    return people(spark).select("id", F.max_by("name", "age").over(Window.orderBy("id")))
+
+
+@program("window")
+def window_sets_and_sketches(spark):
+    """collect_set (sorted, its order is not defined), approx_count_distinct, bit_xor, product, corr, mode."""
+    w = Window.partitionBy("key").orderBy("id").rowsBetween(-10, 10)
+    return skewed(spark).select(
+        "id",
+        F.array_sort(F.collect_set(F.col("id") % 4).over(w)).alias("ids_mod4"),
+        F.approx_count_distinct(F.col("id") % 7).over(Window.partitionBy("key")).alias("distinct7"),
+        F.bit_xor("id").over(w).alias("x"),
+        F.product(F.col("id") % 3 + 1).over(Window.partitionBy("key").orderBy("id").rowsBetween(-3, 0)).alias("p"),
+        F.corr("id", F.col("id") % 5).over(w).alias("c"),
+        # Five consecutive ids hold one residue mod 4 twice: a mode without ties (away from the ends).
+        F.mode(F.col("id") % 4).over(Window.orderBy("id").rowsBetween(-2, 2)).alias("mode")).filter("id BETWEEN 2 AND 197")
+
+
+@program("window")
+def window_median_over_an_ordered_window_is_refused(spark):
+    """median takes no ORDER BY or frame over a window (percentile does)."""
+    return people(spark).select("id", F.median("age").over(Window.partitionBy("dept").orderBy("id")).alias("m"))
+
+
+@program("window")
+def window_count_distinct_is_refused(spark):
+    """DISTINCT aggregates are refused over windows."""
+    return people(spark).select("id", F.countDistinct("age").over(Window.partitionBy("dept")).alias("n"))
+
+
 # == conditional and null functions ==================================================================
 
 @program("function")
