@@ -82,12 +82,14 @@ def test_aggregates_over_frames_match_duckdb(frame, table, name, frame_of, duck_
                F.var_pop("v").over(w).alias("vp"),
                F.max_by("o", "v").over(w).alias("mb"),
                F.string_agg("s", ",").over(w).alias("sa"),
-               F.percentile("v", 0.5).over(w).alias("med"))
+               F.percentile("v", 0.5).over(w).alias("med"),
+               F.approx_count_distinct("s").over(w).alias("n"))
     over = f"OVER (PARTITION BY k ORDER BY o {duck_frame})"
     want = duck(table, f"list_filter(list(v) {over}, x -> x IS NOT NULL), stddev_samp(v) {over}, var_pop(v) {over}, arg_max(o, v) {over}, "
-                       f"string_agg(s, ',') {over}, quantile_cont(v, 0.5) {over}")
+                       f"string_agg(s, ',') {over}, quantile_cont(v, 0.5) {over}, count(DISTINCT s) {over}")
     assert_close(got["list"].to_pylist(), [x or [] for x in want.column(2).to_pylist()], f"collect_list {name}")
-    for column, index in [("sd", 3), ("vp", 4), ("mb", 5), ("sa", 6), ("med", 7)]:
+    # approx_count_distinct: 17 distinct values at most, within the sketch's 5% and exact this small.
+    for column, index in [("sd", 3), ("vp", 4), ("mb", 5), ("sa", 6), ("med", 7), ("n", 8)]:
         assert_close(got[column].to_pylist(), want.column(index).to_pylist(), f"{column} {name}")
 
 
