@@ -55,6 +55,7 @@ bench: setup build
 	$(PY) bench/tpch_df.py
 	$(PY) bench/tpch_sql.py
 	$(PY) bench/udf.py
+	$(PY) bench/window.py
 
 # The differential suite (python/tests/compat): records real PySpark's answers (local mode, Java 17,
 # its own venv) under python/tests/compat/expected/ and compares Quiver with them. Slow (a JVM), so
