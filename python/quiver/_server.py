@@ -35,6 +35,44 @@ def find_binary() -> str:
     )
 
 
+# The file in a local server's directory naming the process that started it.
+OWNER_FILE = "owner"
+
+
+def remove_abandoned_dirs(root: str | None = None) -> None:
+    """Removes the directories of local servers whose owning process is gone.
+
+    A directory is removed by stop(); an owner killed with SIGKILL never runs it, and its
+    server exits with it (--exit-with-parent), so the directory (port file, log) is left.
+    Only directories holding an owner file naming a dead process are touched.
+    """
+    root = root or tempfile.gettempdir()
+    try:
+        names = [n for n in os.listdir(root) if n.startswith("quiver-")]
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(root, name)
+        try:
+            with open(os.path.join(path, OWNER_FILE)) as f:
+                pid = int(f.read().strip())
+        except (OSError, ValueError):
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class LocalServer:
     """A `quiver serve` child process on 127.0.0.1, an ephemeral port and a random token.
 
@@ -45,7 +83,10 @@ class LocalServer:
     def __init__(self, parallelism: int | None = None, extra_env: dict[str, str] | None = None,
                  memory_limit: str | None = None):
         self.token = secrets.token_hex(16)
+        remove_abandoned_dirs()
         self._dir = tempfile.mkdtemp(prefix="quiver-")
+        with open(os.path.join(self._dir, OWNER_FILE), "w") as f:
+            f.write(str(os.getpid()))
         port_file = os.path.join(self._dir, "port")
         self._log_path = os.path.join(self._dir, "server.log")
         args = [find_binary(), "serve", "--addr", "127.0.0.1:0", "--port-file", port_file,

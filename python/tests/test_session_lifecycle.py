@@ -157,3 +157,55 @@ def test_remote_with_wrong_token_fails_clearly(monkeypatch):
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_directories_of_killed_owners_are_removed(tmp_path):
+    """A session killed with SIGKILL never stops its server, which exits with it: the next
+    local server removes the directory it left, and leaves those of live owners and others."""
+    from quiver._server import OWNER_FILE, remove_abandoned_dirs
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+
+    def server_dir(name, owner):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "port").write_text("127.0.0.1:1")
+        if owner is not None:
+            (d / OWNER_FILE).write_text(str(owner))
+        return d
+
+    abandoned = server_dir("quiver-abandoned", dead.pid)
+    live = server_dir("quiver-live", os.getppid())
+    mine = server_dir("quiver-mine", os.getpid())
+    unmarked = server_dir("quiver-unmarked", None)
+    other = server_dir("other-abandoned", dead.pid)
+    remove_abandoned_dirs(str(tmp_path))
+    assert not abandoned.exists()
+    assert live.exists() and mine.exists() and unmarked.exists() and other.exists()
+
+
+def test_a_killed_session_leaves_no_directory_behind():
+    """End to end: a Python process with a local session is killed with SIGKILL; starting
+    another local session removes the directory the first left."""
+    script = textwrap.dedent("""
+        import os, sys, time
+        from quiver.sql import SparkSession
+        spark = SparkSession.builder.create()
+        print(spark._server._dir, flush=True)
+        time.sleep(60)
+    """)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
+    directory = child.stdout.readline().strip()
+    assert os.path.isdir(directory), directory
+    child.kill()
+    child.wait()
+    from quiver.sql import SparkSession
+
+    session = SparkSession.builder.create()
+    try:
+        assert not os.path.exists(directory), f"{directory} was left behind"
+    finally:
+        session.stop()
+
