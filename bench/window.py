@@ -3,7 +3,8 @@
 Data: N rows (default 2,000,000) of an int64 partition key k (partitions of about 1,000 rows), a
 unique int64 order o and a float64 value v with 2% nulls.
 
-Workloads, each a window column over PARTITION BY k ORDER BY o, summed so that no rows are sent:
+Workloads, each a window column over PARTITION BY k ORDER BY o (COLUMNS_SOURCE), summed so that no
+rows are sent:
   running_sum       sum(v), ROWS UNBOUNDED PRECEDING..CURRENT ROW (a frame algorithm of its own)
   sliding_stddev    stddev_samp(v), ROWS 50 PRECEDING..CURRENT ROW (accumulator, block states)
   running_stddev    stddev_samp(v), ROWS UNBOUNDED PRECEDING..CURRENT ROW (accumulator, block states)
@@ -79,6 +80,21 @@ def sql_query(workload: str, table: str = "t") -> str:
     return f"SELECT sum(x) FROM (SELECT {aggregate} OVER (PARTITION BY k ORDER BY o {frame}) AS x FROM {table})"
 
 
+# The workloads' window columns in the DataFrame API, the same text for Quiver and PySpark (the
+# PySpark run executes it in its own interpreter).
+COLUMNS_SOURCE = """
+def window_columns(F, Window):
+    w = Window.partitionBy("k").orderBy("o")
+    return {
+        "running_sum": lambda: F.sum("v").over(w.rowsBetween(Window.unboundedPreceding, Window.currentRow)),
+        "sliding_stddev": lambda: F.stddev("v").over(w.rowsBetween(-50, Window.currentRow)),
+        "running_stddev": lambda: F.stddev("v").over(w.rowsBetween(Window.unboundedPreceding, Window.currentRow)),
+        "whole_stddev": lambda: F.stddev("v").over(Window.partitionBy("k")),
+        "sliding_max_by": lambda: F.max_by("o", "v").over(w.rowsBetween(-20, Window.currentRow)),
+    }
+"""
+
+
 def run_duckdb(table: pa.Table, repeat: int, workloads: list[str]) -> dict:
     import duckdb
 
@@ -102,14 +118,9 @@ def run_quiver(table: pa.Table, repeat: int, workloads: list[str]) -> dict:
     spark = SparkSession.builder.appName("bench-window").getOrCreate()
     df = spark.createDataFrame(table)
     df.count()
-    w = Window.partitionBy("k").orderBy("o")
-    columns = {
-        "running_sum": lambda: F.sum("v").over(w.rowsBetween(Window.unboundedPreceding, Window.currentRow)),
-        "sliding_stddev": lambda: F.stddev("v").over(w.rowsBetween(-50, Window.currentRow)),
-        "running_stddev": lambda: F.stddev("v").over(w.rowsBetween(Window.unboundedPreceding, Window.currentRow)),
-        "whole_stddev": lambda: F.stddev("v").over(Window.partitionBy("k")),
-        "sliding_max_by": lambda: F.max_by("o", "v").over(w.rowsBetween(-20, Window.currentRow)),
-    }
+    namespace: dict = {}
+    exec(COLUMNS_SOURCE, namespace)
+    columns = namespace["window_columns"](F, Window)
     out = {}
     for name in workloads:
         out[name] = best_of(lambda: df.select(columns[name]().alias("x")).agg(F.sum("x")).collect()[0][0], repeat)
@@ -143,14 +154,8 @@ spark = (SparkSession.builder.master("local[2]").appName("bench-window")
 spark.sparkContext.setLogLevel("ERROR")
 df = spark.read.parquet(path).cache()
 df.count()
-w = Window.partitionBy("k").orderBy("o")
-columns = {
-    "running_sum": lambda: F.sum("v").over(w.rowsBetween(Window.unboundedPreceding, Window.currentRow)),
-    "sliding_stddev": lambda: F.stddev("v").over(w.rowsBetween(-50, Window.currentRow)),
-    "running_stddev": lambda: F.stddev("v").over(w.rowsBetween(Window.unboundedPreceding, Window.currentRow)),
-    "whole_stddev": lambda: F.stddev("v").over(Window.partitionBy("k")),
-    "sliding_max_by": lambda: F.max_by("o", "v").over(w.rowsBetween(-20, Window.currentRow)),
-}
+COLUMNS
+columns = window_columns(F, Window)
 results = {}
 for name in workloads:
     run = lambda: df.select(columns[name]().alias("x")).agg(F.sum("x")).collect()[0][0]
@@ -171,7 +176,7 @@ def run_pyspark(py: str, table: pa.Table, repeat: int, workloads: list[str]) -> 
     with tempfile.TemporaryDirectory(prefix="quiver-bench-") as tmp:
         path = os.path.join(tmp, "data.parquet")
         pq.write_table(table, path)
-        proc = subprocess.run([py, "-c", PYSPARK_SCRIPT, path, str(repeat), ",".join(workloads)],
+        proc = subprocess.run([py, "-c", PYSPARK_SCRIPT.replace("COLUMNS", COLUMNS_SOURCE), path, str(repeat), ",".join(workloads)],
                               capture_output=True, text=True, env={**os.environ, "PYSPARK_PYTHON": py})
         if proc.returncode != 0:
             sys.stderr.write(proc.stderr[-4000:])
