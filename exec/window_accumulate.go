@@ -33,7 +33,8 @@ func leafRows(call *logical.AggregateCall) int {
 	return 2
 }
 
-// windowPiecesPerRound bounds the pieces of one round of folds, and so the indices held at once.
+// windowPiecesPerRound bounds the pieces of the frames folded together, and so the indices held
+// at once.
 const windowPiecesPerRound = 1 << 20
 
 // frameAccumulate computes call over each row's frame [lo[i], hi[i]] (inclusive; lo > hi is
